@@ -1,4 +1,10 @@
-"""The Typer application that every command module registers on."""
+"""The Typer application that every command module registers on, and the user-error guard."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -8,4 +14,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
 )
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn errors the user can fix (bad scenario, bad table, bad option) into one line on
+    stderr and exit code 2, never a traceback."""
+    try:
+        yield
+    except ValueError as exc:  # ScenarioError, TableError and friends subclass ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename}: no such file", file=sys.stderr)
+        raise typer.Exit(2) from None

@@ -1,0 +1,147 @@
+"""`negsim run`, `negsim validate` and `negsim schema`: one scenario at a time."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.app import app, user_errors
+
+
+class Format(StrEnum):
+    """Output formats of commands that print a result."""
+
+    text = "text"
+    json = "json"
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a scenario value by dotted path: PATH=VALUE (repeatable)."
+    ),
+]
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed (default: the scenario's run.seed).")
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option(help="Deadline T (overrides protocol.deadline).")
+    ] = None,
+    set_: SetOption = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="alternating_offers or expected_utility (overrides the file)."),
+    ] = None,
+    format: Annotated[
+        Format, typer.Option("--format", help="text narration or a JSON record.")
+    ] = Format.text,
+    plot: Annotated[
+        Path | None, typer.Option(help="Also draw the run's offers and utility space to this PNG.")
+    ] = None,
+) -> None:
+    """Run a scenario once and narrate it round by round (or print its JSON record).
+
+    Example: negsim run scenarios/baseline.yaml --seed 1
+    """
+    from sim.runner import run_once
+    from sim.scenario import load_scenario
+
+    overrides = list(set_ or [])
+    if rounds is not None:
+        overrides.append(f"protocol.deadline={rounds}")
+    if protocol is not None:
+        overrides.append(f"protocol.type={protocol}")
+    with user_errors():
+        spec = load_scenario(scenario, overrides)
+    record = run_once(spec, spec.run.seed if seed is None else seed, trajectory=True)
+    if format is Format.json:
+        typer.echo(json.dumps(record.to_dict(), indent=2))
+    else:
+        _print_text(spec, record)
+    if plot is not None:
+        from sim.plots.run import plot_run
+
+        plot_run(spec, record, plot)
+        typer.echo(f"plot written to {plot}", err=format is Format.json)
+
+
+def _print_text(spec, record) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.narration import narrate
+
+    console = Console()
+    for line in narrate(spec, record):
+        console.print(line, highlight=False)
+    table = Table(title="Outcome")
+    table.add_column("issue")
+    table.add_column("value", justify="right")
+    table.add_column("meaning")
+    table.add_column("settled")
+    for key, out in record.issues.items():
+        how = f"agreed (round {out.round})" if out.agreed else "reverted / imposed"
+        if out.forecast_mean is not None:
+            how = f"forecast (mean {out.forecast_mean:.2f})"
+        table.add_row(spec.issues[key].label, f"{out.value:.2f}", out.label, how)
+    console.print(table)
+    table = Table(title="Utilities")
+    table.add_column("actor")
+    table.add_column("utility", justify="right")
+    table.add_column("discounted", justify="right")
+    for key, u in record.utilities.items():
+        table.add_row(spec.actors[key].name, f"{u:.3f}", f"{record.utilities_discounted[key]:.3f}")
+    console.print(table)
+    if record.nash_distance is not None:
+        console.print(
+            f"Distance from the Nash bargaining solution (utility space): "
+            f"{record.nash_distance:.3f}"
+        )
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files to check.")],
+    set_: SetOption = None,
+) -> None:
+    """Check scenario files; print file:line, the field and what was expected for each problem.
+
+    Example: negsim validate scenarios/*.yaml
+    """
+    import sys
+
+    from sim.scenario import ScenarioError, load_scenario
+
+    bad = 0
+    for file in files:
+        try:
+            spec = load_scenario(file, set_ or [])
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            bad += 1
+        else:
+            typer.echo(
+                f"ok: {file} ({spec.name}: {len(spec.actors)} actors, {len(spec.issues)} issues)"
+            )
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (point your editor's YAML support at it).
+
+    Example: negsim schema > scenario.schema.json
+    """
+    from sim.scenario import Scenario
+
+    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))

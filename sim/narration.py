@@ -1,0 +1,55 @@
+"""Classroom narration of one run: who proposed what, who answered how and why, what fired."""
+
+from __future__ import annotations
+
+from sim.record import RunRecord
+from sim.scenario.models import Scenario
+
+
+def _value(spec: Scenario, issue: str, value: float) -> str:
+    return f"{value:.2f} ({spec.issues[issue].label_of(value)})"
+
+
+def narrate(spec: Scenario, record: RunRecord) -> list[str]:
+    """Plain-language lines, one paragraph per round, ready to print."""
+    name = {k: a.name for k, a in spec.actors.items()}
+    lines = [
+        f"Scenario {spec.name}: {len(spec.actors)} actors, {len(spec.issues)} issues, "
+        f"deadline {spec.protocol.deadline} rounds, seed {record.seed}."
+    ]
+    for offer in record.trajectory:
+        lines.append("")
+        lines.append(f"Round {offer.round}:")
+        for event in offer.events:
+            lines.append(f"  EVENT: {event}.")
+        lines.append(f"  {name[offer.proposer]} proposes:")
+        for issue, value in offer.package.items():
+            lines.append(f"    {spec.issues[issue].label}: {_value(spec, issue, value)}")
+        for who, a in offer.answers.items():
+            if a["walkout"]:
+                lines.append(
+                    f"  {name[who]} walks out: its outside option {a['threshold']:.2f} "
+                    "beats anything on the table."
+                )
+                continue
+            above = a["utility"] >= a["threshold"]
+            verb = "accepts" if a["accept"] else "rejects"
+            reason = (
+                f"utility {a['utility']:.2f} {'≥' if above else '<'} threshold {a['threshold']:.2f}"
+            )
+            if a["accept"] != above:
+                reason += " (a noisy answer: λ is finite, so close calls can go either way)"
+            lines.append(f"  {name[who]} {verb}: {reason}.")
+        if offer.closed:
+            closed = ", ".join(spec.issues[k].label for k in offer.closed)
+            lines.append(f"  Settled this round: {closed}.")
+    lines.append("")
+    if record.agreed:
+        lines.append(
+            f"Full agreement in round {record.round}, on {name.get(record.proposer, '?')}'s "
+            "proposal."
+        )
+    else:
+        cause = record.breakdown.replace("walkout:", "walk-out by ")
+        lines.append(f"No full agreement (cause: {cause}); unsettled issues revert.")
+    return lines

@@ -1,0 +1,417 @@
+"""Multilateral alternating offers over packages (MODEL.md §2a) as a Mesa model.
+
+Each round one proposer is recognised (fixed rotation, or at random in proportion to capability as
+in Baron–Ferejohn), proposes a package for every open issue, and every other veto player of an
+open issue accepts or rejects it. The agents are thin: the maths is in `sim.payoffs` and
+`sim.strategies`; all randomness comes from the model's generator `self.rng`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import payoffs, strategies
+from sim.events import EventBook
+from sim.record import IssueOutcome, Offer, RunRecord
+from sim.scenario.models import Actor, Scenario
+
+
+@dataclass
+class Answer:
+    """A responder's reply and its reason: utility against threshold (or a walk-out)."""
+
+    accept: bool
+    utility: float
+    threshold: float
+    walkout: bool = False
+
+
+class Negotiator(mesa.Agent):
+    """One actor. It keeps only its strategy state; utilities come from the model's tables."""
+
+    def __init__(self, model: BargainingModel, key: str, index: int, spec: Actor) -> None:
+        super().__init__(model)
+        self.key, self.index, self.spec = key, index, spec
+        self.aspiration: float | None = None  # reciprocal strategy state
+        self.last_seen: float | None = None  # own utility of the last offer made by others
+
+    @property
+    def bargaining(self) -> BargainingModel:
+        """The model, typed."""
+        return self.model  # type: ignore[return-value]
+
+    def demand(self, t: int) -> float:
+        """The utility this actor aims for at round t, by its strategy."""
+        m, s = self.bargaining, self.spec.strategy
+        u_max, u_res = m.best_utility(self.index), m.disagreement(self.index)
+        if s.type == "concession":
+            return strategies.concession_aspiration(m.relative_time(t), u_max, u_res, s.e)
+        if s.type == "reciprocal":
+            return u_max if self.aspiration is None else max(self.aspiration, u_res)
+        return m.equilibrium_value(self.index, t)
+
+    def propose(self, t: int) -> np.ndarray:
+        """The package to offer: as demanding as the strategy says, most acceptable otherwise."""
+        m = self.bargaining
+        if self.spec.strategy.type == "equilibrium":
+            return m.equilibrium_offer(self.index, t)
+        own, margins = m.offer_tables(self.index)
+        choice = strategies.choose_offer(own, self.demand(t), margins)
+        return m.grid[choice]
+
+    def respond(self, package: np.ndarray, t: int) -> Answer:
+        """Accept or reject by comparing the package's utility with the acceptance threshold."""
+        m, i = self.bargaining, self.index
+        u = m.utility_of(package, i)
+        outside, delta = m.outside[i], m.patience[i]
+        if outside > m.best_utility(i) + 1e-12:
+            return Answer(False, u, float(outside), walkout=True)
+        self.observe(u)
+        reversion_now = m.reversion_utility(i) * delta ** (m.deadline - t)
+        continuation = delta * self.demand(t + 1) if t + 1 < m.deadline else -math.inf
+        threshold = strategies.acceptance_threshold(
+            -math.inf if np.isnan(outside) else float(outside), reversion_now, continuation
+        )
+        p = strategies.accept_probability(u, threshold, float(m.rationality[i]))
+        accept = p >= 1.0 or (p > 0.0 and m.rng.random() < p)
+        return Answer(bool(accept), u, threshold)
+
+    def observe(self, utility: float) -> None:
+        """Reciprocal strategy: concede in proportion to what the others just conceded."""
+        s = self.spec.strategy
+        if s.type == "reciprocal":
+            m = self.bargaining
+            current = m.best_utility(self.index) if self.aspiration is None else self.aspiration
+            gain = 0.0 if self.last_seen is None else utility - self.last_seen
+            self.aspiration = strategies.reciprocal_aspiration(
+                current, m.disagreement(self.index), gain, s.beta, s.base
+            )
+        self.last_seen = utility
+
+
+class BargainingModel(mesa.Model):
+    """Multilateral alternating offers over packages, with events, reversion and partial deals."""
+
+    def __init__(self, spec: Scenario, rng: Any = None, trajectory: bool = True) -> None:
+        super().__init__(rng=rng)
+        self.spec, self.keep_trajectory = spec, trajectory
+        self.issue_keys = list(spec.issues)
+        self.actor_keys = list(spec.actors)
+        n_a, n_k = len(self.actor_keys), len(self.issue_keys)
+        actors = [spec.actors[a] for a in self.actor_keys]
+        self.ideal = np.array(
+            [
+                [a.preferences[k].ideal if k in a.preferences else 0.5 for k in self.issue_keys]
+                for a in actors
+            ]
+        )
+        self.salience = np.array(
+            [
+                [a.preferences[k].salience if k in a.preferences else 0.0 for k in self.issue_keys]
+                for a in actors
+            ]
+        )
+        self.rho = np.array([a.rho for a in actors])
+        # Per-run copies of the parameters events may change (the scenario stays untouched).
+        self.outside = np.array(
+            [np.nan if a.outside_option is None else a.outside_option for a in actors]
+        )
+        self.patience = np.array([a.patience for a in actors])
+        self.capability = np.array([a.capability for a in actors])
+        self.rationality = np.array([a.rationality for a in actors])
+        self.gamma = np.zeros((n_a, n_k, n_k))
+        for i, a in enumerate(actors):
+            for link in a.linkage:
+                first, second = (self.issue_keys.index(x) for x in link.issues)
+                self.gamma[i, first, second] += link.gamma
+        self.reversion = np.array([spec.issues[k].reversion for k in self.issue_keys])
+        self.veto = np.array(
+            [[a in spec.issues[k].veto for a in self.actor_keys] for k in self.issue_keys]
+        )
+        self.deadline = spec.protocol.deadline
+        # Perception noise, drawn once per run: observer o sees target j's ideal points with
+        # additive Gaussian error and saliences with multiplicative log-normal error.
+        noise = np.array([a.perception_noise for a in actors])[:, None, None]
+        self.ideal_error = self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise
+        self.salience_error = np.exp(self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise)
+        for i in range(n_a):
+            self.ideal_error[i, i], self.salience_error[i, i] = 0.0, 1.0
+        order = spec.protocol.order or self.actor_keys
+        self.rotation = [self.actor_keys.index(a) for a in order]
+        self.negotiators = [
+            Negotiator(self, key, i, a)
+            for i, (key, a) in enumerate(zip(self.actor_keys, actors, strict=True))
+        ]
+        self.events = EventBook(spec, self)
+        self.closed = np.full(n_k, np.nan)
+        self.closed_round: dict[str, int] = {}
+        self.agreed_issues: set[str] = set()
+        self.round = 0
+        self.breakdown = ""
+        self.last_proposer = ""
+        self.trajectory: list[Offer] = []
+        self._tables: dict[Any, Any] = {}
+        self.initial_disagreement = self._disagreements()
+        self.initial_tables = self.true_utilities()
+
+    # --- payoff tables (cached until an issue closes or an event fires) -----------------------
+    def invalidate(self) -> None:
+        """Forget cached utility tables after a parameter or an issue changed."""
+        self._tables.clear()
+
+    @property
+    def grid(self) -> np.ndarray:
+        """Candidate packages: a grid over the open issues, closed issues at their values."""
+        if "grid" not in self._tables:
+            self._tables["grid"] = payoffs.package_grid(self.spec.protocol.grid, self.closed)
+        return self._tables["grid"]
+
+    def utilities(
+        self, packages: np.ndarray, ideal: np.ndarray, salience: np.ndarray
+    ) -> np.ndarray:
+        """Utilities (n, A) of packages for the given (true or perceived) preferences."""
+        weight = payoffs.normalise_saliences(salience)
+        return payoffs.utilities(packages, ideal, weight, self.rho, self.gamma)
+
+    def true_utilities(self) -> np.ndarray:
+        """Every actor's true utility of every grid package: (n, A)."""
+        if "true" not in self._tables:
+            self._tables["true"] = self.utilities(self.grid, self.ideal, self.salience)
+        return self._tables["true"]
+
+    def utility_of(self, package: np.ndarray, i: int) -> float:
+        """Actor i's true utility of one package."""
+        return float(self.utilities(package[None, :], self.ideal, self.salience)[0, i])
+
+    def best_utility(self, i: int) -> float:
+        """The most actor i can get from any package, given what is already closed."""
+        return float(self.true_utilities()[:, i].max())
+
+    def reversion_package(self) -> np.ndarray:
+        """What holds if nothing more is agreed: closed issues as closed, open ones reverted."""
+        return np.where(np.isnan(self.closed), self.reversion, self.closed)
+
+    def reversion_utility(self, i: int) -> float:
+        """Actor i's utility of the reversion package."""
+        return self.utility_of(self.reversion_package(), i)
+
+    def _disagreements(self) -> np.ndarray:
+        rev = self.utilities(self.reversion_package()[None, :], self.ideal, self.salience)[0]
+        return payoffs.disagreement_payoffs(rev, self.outside)
+
+    def disagreement(self, i: int) -> float:
+        """Actor i's disagreement payoff: max of reversion utility and outside option."""
+        if "d" not in self._tables:
+            self._tables["d"] = self._disagreements()
+        return float(self._tables["d"][i])
+
+    def perceived(self, observer: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ideal points and saliences of every actor as `observer` sees them."""
+        ideal = np.clip(self.ideal + self.ideal_error[observer], 0.0, 1.0)
+        return ideal, self.salience * self.salience_error[observer]
+
+    def offer_tables(self, proposer: int) -> tuple[np.ndarray, np.ndarray]:
+        """The proposer's own utility of each grid package and, as it perceives them, every other
+        open-issue veto player's margin over its disagreement payoff."""
+        key = ("offer", proposer)
+        if key not in self._tables:
+            ideal, salience = self.perceived(proposer)
+            seen = self.utilities(self.grid, ideal, salience)
+            seen_d = payoffs.disagreement_payoffs(
+                self.utilities(self.reversion_package()[None, :], ideal, salience)[0], self.outside
+            )
+            others = self.responders(proposer)
+            margins = seen[:, others] - seen_d[others]
+            self._tables[key] = (self.true_utilities()[:, proposer], margins)
+        return self._tables[key]
+
+    # --- equilibrium strategy (two actors, one issue) -----------------------------------------
+    def _equilibrium(self, i: int) -> tuple[list[float], list[tuple[float, float]]]:
+        key = ("eq", i)
+        if key not in self._tables:
+            ideal, _ = self.perceived(i)
+            first = self.rotation[0]
+            path = strategies.equilibrium_path(
+                (float(ideal[0, 0]), float(ideal[1, 0])),
+                (float(self.rho[0]), float(self.rho[1])),
+                (float(self.patience[0]), float(self.patience[1])),
+                (self.disagreement(0), self.disagreement(1)),
+                self.deadline,
+                first=first,
+            )
+            self._tables[key] = path
+        return self._tables[key]
+
+    def equilibrium_offer(self, i: int, t: int) -> np.ndarray:
+        """The subgame-perfect offer at round t, as actor i computes it."""
+        offers, _ = self._equilibrium(i)
+        return np.array([offers[t]])
+
+    def equilibrium_value(self, i: int, t: int) -> float:
+        """Actor i's equilibrium value of reaching round t (for its acceptance threshold)."""
+        _, values = self._equilibrium(i)
+        return values[min(t, self.deadline)][i]
+
+    # --- the protocol -------------------------------------------------------------------------
+    def relative_time(self, t: int) -> float:
+        """τ = t / (T − 1): 0 at the first round, 1 at the last."""
+        return 1.0 if self.deadline <= 1 else t / (self.deadline - 1)
+
+    def open_issues(self) -> list[int]:
+        """Indices of the issues still open."""
+        return [int(k) for k in np.flatnonzero(np.isnan(self.closed))]
+
+    def responders(self, proposer: int) -> list[int]:
+        """Veto players of any open issue, other than the proposer."""
+        open_ = self.open_issues()
+        return [
+            j for j in range(len(self.actor_keys)) if j != proposer and self.veto[open_, j].any()
+        ]
+
+    def recognise(self) -> int:
+        """The proposer of this round: fixed rotation, or ∝ capability (Baron–Ferejohn)."""
+        if self.spec.protocol.recognition == "capability":
+            cap = self.capability
+            return int(self.rng.choice(len(cap), p=cap / cap.sum()))
+        return self.rotation[self.round % len(self.rotation)]
+
+    def close(self, k: int, value: float, agreed: bool) -> None:
+        """Fix issue k at a value, agreed or reverted."""
+        self.closed[k] = value
+        self.closed_round[self.issue_keys[k]] = self.round
+        if agreed:
+            self.agreed_issues.add(self.issue_keys[k])
+        self.invalidate()
+
+    def step(self) -> None:
+        """One round: events, a proposal, the answers, and what closes."""
+        fired = self.events.fire(self.round)
+        if not self.open_issues():
+            self.running = False
+            return
+        proposer = self.recognise()
+        package = self.negotiators[proposer].propose(self.round)
+        answers = {
+            j: self.negotiators[j].respond(package, self.round) for j in self.responders(proposer)
+        }
+        closed_now = self._settle(proposer, package, answers)
+        if self.keep_trajectory:
+            self.trajectory.append(
+                Offer(
+                    round=self.round,
+                    proposer=self.actor_keys[proposer],
+                    package={self.issue_keys[k]: float(package[k]) for k in range(len(package))},
+                    answers={
+                        self.actor_keys[j]: {
+                            "accept": a.accept,
+                            "utility": a.utility,
+                            "threshold": a.threshold,
+                            "walkout": a.walkout,
+                        }
+                        for j, a in answers.items()
+                    },
+                    closed=closed_now,
+                    events=fired,
+                )
+            )
+        self.round += 1
+        if self.round >= self.deadline or not self.open_issues():
+            self._finish()
+
+    def _settle(self, proposer: int, package: np.ndarray, answers: dict[int, Answer]) -> list[str]:
+        """Close what the answers allow; walk-outs revert every issue the walker vetoes."""
+        closed: list[str] = []
+        for j, a in answers.items():
+            if a.walkout:
+                for k in self.open_issues():
+                    if self.veto[k, j]:
+                        self.close(k, self.reversion[k], agreed=False)
+                        closed.append(self.issue_keys[k])
+                self.breakdown = self.breakdown or f"walkout:{self.actor_keys[j]}"
+        open_ = self.open_issues()
+        if not open_:
+            return closed
+        yes = {j for j, a in answers.items() if a.accept} | {proposer}
+        if all(set(np.flatnonzero(self.veto[k])) <= yes for k in open_):
+            agreed = open_
+        elif self.spec.protocol.partial:
+            agreed = [k for k in open_ if set(np.flatnonzero(self.veto[k])) <= yes]
+        else:
+            agreed = []
+        for k in agreed:
+            self.close(k, float(package[k]), agreed=True)
+            closed.append(self.issue_keys[k])
+        if agreed:
+            self.last_proposer = self.actor_keys[proposer]
+        return closed
+
+    def _finish(self) -> None:
+        """At the deadline every open issue takes its reversion point."""
+        open_ = self.open_issues()
+        for k in open_:
+            self.close(k, self.reversion[k], agreed=False)
+        if open_ and not self.breakdown:
+            self.breakdown = "deadline"
+        self.running = False
+
+    def run(self) -> RunRecord:
+        """Play to the deadline (or until every issue is closed) and return the run record."""
+        while self.running:
+            self.step()
+        return self.record()
+
+    def record(self, seed: int = 0) -> RunRecord:
+        """The run record of MODEL.md §5."""
+        outcome = self.closed.copy()
+        u = self.utilities(outcome[None, :], self.ideal, self.salience)[0]
+        settled = max(self.closed_round.values(), default=0)
+        settle_t = self.deadline if self.breakdown == "deadline" else settled
+        delta = self.patience
+        agreed = len(self.agreed_issues) == len(self.issue_keys)
+        nash_distance, nash_package = self._nash(u)
+        return RunRecord(
+            scenario=self.spec.name,
+            seed=seed,
+            protocol="alternating_offers",
+            agreed=agreed,
+            round=max((self.closed_round[k] for k in self.agreed_issues), default=None),
+            rounds_used=self.round,
+            breakdown="" if agreed else (self.breakdown or "deadline"),
+            proposer=self.last_proposer,
+            issues={
+                k: IssueOutcome(
+                    value=float(outcome[i]),
+                    agreed=k in self.agreed_issues,
+                    label=self.spec.issues[k].label_of(float(outcome[i])),
+                    round=self.closed_round.get(k),
+                )
+                for i, k in enumerate(self.issue_keys)
+            },
+            utilities={a: float(u[i]) for i, a in enumerate(self.actor_keys)},
+            utilities_discounted={
+                a: float(payoffs.discounted(u[i], delta[i], settle_t))
+                for i, a in enumerate(self.actor_keys)
+            },
+            events=self.events.fired,
+            nash_distance=nash_distance,
+            nash_package=nash_package,
+            trajectory=self.trajectory,
+        )
+
+    def _nash(self, outcome_utility: np.ndarray) -> tuple[float | None, dict[str, float] | None]:
+        """Distance in utility space from the outcome to the Nash bargaining solution over the
+        initial package grid and disagreement point (None when no package beats disagreement)."""
+        from sim.analysis.solutions import nash_solution, utility_distance
+
+        grid = payoffs.package_grid(self.spec.protocol.grid, np.full(len(self.issue_keys), np.nan))
+        index = nash_solution(self.initial_tables, self.initial_disagreement)
+        if index is None:
+            return None, None
+        point = self.initial_tables[index]
+        package = {k: float(grid[index, i]) for i, k in enumerate(self.issue_keys)}
+        return utility_distance(outcome_utility, point), package

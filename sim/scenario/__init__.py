@@ -1,0 +1,15 @@
+"""Scenario format (pydantic models), YAML loading with line numbers, and dotted-path overrides."""
+
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.models import Actor, Event, Issue, Protocol, Scenario, Sweep
+
+__all__ = [
+    "Actor",
+    "Event",
+    "Issue",
+    "Protocol",
+    "Scenario",
+    "ScenarioError",
+    "Sweep",
+    "load_scenario",
+]

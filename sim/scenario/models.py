@@ -1,0 +1,311 @@
+"""The scenario format: pydantic models that are the one source of truth for every YAML field."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    """Base for every scenario model: unknown fields are errors, assignments are re-validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Issue(Strict):
+    """One dimension of the deal, valued on [0, 1] with labelled anchor points."""
+
+    label: str = Field(description="Human-readable name of the issue.")
+    anchors: dict[float, str] = Field(
+        default_factory=dict,
+        description="Labelled points on [0, 1], e.g. {0: full withdrawal, 1: current lease}.",
+    )
+    options: list[str] | None = Field(
+        default=None,
+        description="Named options mapped evenly onto [0, 1] (an alternative to anchors).",
+    )
+    reversion: Unit = Field(description="Value that holds if no agreement is reached on the issue.")
+    veto: list[Name] = Field(min_length=1, description="Actors whose consent the issue needs.")
+
+    @field_validator("anchors")
+    @classmethod
+    def _anchors_in_unit(cls, anchors: dict[float, str]) -> dict[float, str]:
+        for point in anchors:
+            if not 0.0 <= point <= 1.0:
+                raise ValueError(f"anchor point {point} is outside [0, 1]")
+        return dict(sorted(anchors.items()))
+
+    @model_validator(mode="after")
+    def _options_become_anchors(self) -> Issue:
+        if self.options is not None:
+            if self.anchors:
+                raise ValueError("give either anchors or options, not both")
+            if len(self.options) < 2:
+                raise ValueError("options needs at least two named options")
+            n = len(self.options) - 1
+            object.__setattr__(self, "anchors", {i / n: o for i, o in enumerate(self.options)})
+        if len(set(self.veto)) != len(self.veto):
+            raise ValueError("veto lists an actor twice")
+        return self
+
+    def label_of(self, value: float) -> str:
+        """The anchor label at `value`, or the two anchors it lies between."""
+        points = list(self.anchors)
+        for point in points:
+            if abs(point - value) < 1e-9:
+                return self.anchors[point]
+        below = [p for p in points if p < value]
+        above = [p for p in points if p > value]
+        if below and above:
+            return f"between {self.anchors[below[-1]]} and {self.anchors[above[0]]}"
+        if below or above:
+            return f"beyond {self.anchors[(below or above)[-1 if below else 0]]}"
+        return f"{value:.2f}"
+
+
+class Preference(Strict):
+    """An actor's ideal point and salience on one issue."""
+
+    ideal: Unit = Field(description="Ideal point x* on [0, 1].")
+    salience: float = Field(ge=0.0, description="Weight of the issue; normalised per actor.")
+
+
+class Linkage(Strict):
+    """A bilinear term γ·o_k·o_l in an actor's payoff: issue linkage written in data."""
+
+    issues: tuple[Name, Name] = Field(description="The two linked issues (k, l).")
+    gamma: float = Field(ge=-1.0, le=1.0, description="Weight γ of o_k·o_l in the utility.")
+
+
+class Concession(Strict):
+    """Time-dependent concession (Faratin, Sierra & Jennings 1998); e < 1 Boulware, e > 1 conceder."""
+
+    type: Literal["concession"] = "concession"
+    e: float = Field(default=1.0, gt=0.0, description="Concession exponent e.")
+
+
+class Reciprocal(Strict):
+    """Tit-for-tat: concede in proportion to the other side's last concession."""
+
+    type: Literal["reciprocal"] = "reciprocal"
+    beta: float = Field(
+        default=1.0, ge=0.0, description="Share of the others' concession returned."
+    )
+    base: float = Field(default=0.02, ge=0.0, le=1.0, description="Concession made every round.")
+
+
+class Equilibrium(Strict):
+    """Subgame-perfect play by backward induction (two actors, one issue)."""
+
+    type: Literal["equilibrium"] = "equilibrium"
+
+
+Strategy = Annotated[Concession | Reciprocal | Equilibrium, Field(discriminator="type")]
+
+
+class Actor(Strict):
+    """A negotiating party: preferences per issue plus its overall traits."""
+
+    name: str = Field(description="Display name.")
+    capability: float = Field(default=1.0, gt=0.0, description="Power; weights recognition.")
+    patience: float = Field(
+        default=0.95, gt=0.0, le=1.0, description="Per-round discount factor δ in (0, 1]."
+    )
+    outside_option: float | None = Field(
+        default=None, description="BATNA; the disagreement payoff is max(this, U(reversion))."
+    )
+    rho: float = Field(
+        default=1.0, gt=0.0, description="Risk attitude ρ in v(x) = 1 − |x − x*|^ρ (1 linear)."
+    )
+    rationality: float = Field(
+        default=math.inf,
+        gt=0.0,
+        description="λ of noisy acceptance σ(λ·(U − threshold)); .inf answers deterministically.",
+    )
+    perception_noise: float = Field(
+        default=0.0, ge=0.0, description="s.d. of the error in how it sees others' preferences."
+    )
+    strategy: Strategy = Field(default_factory=Concession)
+    preferences: dict[Name, Preference] = Field(description="Ideal point and salience per issue.")
+    linkage: list[Linkage] = Field(default_factory=list, description="Bilinear linkage terms.")
+
+    @model_validator(mode="after")
+    def _some_salience(self) -> Actor:
+        if self.preferences and sum(p.salience for p in self.preferences.values()) <= 0:
+            raise ValueError("saliences sum to zero: the actor cares about nothing")
+        return self
+
+
+class Protocol(Strict):
+    """How the negotiation proceeds."""
+
+    type: Literal["alternating_offers", "expected_utility"] = "alternating_offers"
+    deadline: int = Field(default=12, ge=1, le=10_000, description="Rounds T before reversion.")
+    recognition: Literal["rotation", "capability"] = Field(
+        default="rotation",
+        description="Fixed rotation, or random with probability ∝ capability (Baron–Ferejohn).",
+    )
+    order: list[Name] | None = Field(default=None, description="Rotation order (default: file).")
+    partial: bool = Field(default=False, description="Issues close once their veto actors agree.")
+    grid: int = Field(
+        default=5, ge=2, le=21, description="Levels per issue in the proposer's package search."
+    )
+    eu_rounds: int = Field(default=8, ge=1, description="Rounds τ of the expected-utility model.")
+
+
+class Effect(Strict):
+    """One parameter change an event makes."""
+
+    actor: Name
+    parameter: Literal[
+        "outside_option", "ideal", "salience", "capability", "patience", "rationality"
+    ]
+    issue: Name | None = Field(default=None, description="Issue, for ideal and salience.")
+    set: float | None = None
+    add: float | None = None
+    scale: float | None = None
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Effect:
+        if sum(x is not None for x in (self.set, self.add, self.scale)) != 1:
+            raise ValueError("give exactly one of set, add or scale")
+        if (self.parameter in ("ideal", "salience")) != (self.issue is not None):
+            raise ValueError(
+                f"{self.parameter} needs an issue"
+                if self.issue is None
+                else f"{self.parameter} takes no issue"
+            )
+        return self
+
+
+class Event(Strict):
+    """An exogenous shock, at a scheduled round or with a per-round hazard; fires at most once."""
+
+    name: str
+    round: int | None = Field(default=None, ge=0, description="Round at which it fires.")
+    hazard: float | None = Field(default=None, ge=0.0, le=1.0, description="Chance per round.")
+    effects: list[Effect] = Field(default_factory=list)
+    close: dict[Name, Unit] = Field(default_factory=dict, description="Issues closed at a value.")
+
+    @model_validator(mode="after")
+    def _when(self) -> Event:
+        if (self.round is None) == (self.hazard is None):
+            raise ValueError("give exactly one of round or hazard")
+        if not self.effects and not self.close:
+            raise ValueError("an event needs effects or close")
+        return self
+
+
+class Axis(Strict):
+    """One swept parameter: a dotted path and its values (a list, or a range for designs)."""
+
+    path: str
+    values: list[float] | None = None
+    low: float | None = None
+    high: float | None = None
+    num: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _values_or_range(self) -> Axis:
+        if self.values is None and (self.low is None or self.high is None):
+            raise ValueError("give values, or low and high")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        return self
+
+
+class Sweep(Strict):
+    """A sweep: axes, an experimental design, replications and a root seed."""
+
+    axes: list[Axis] = Field(default_factory=list)
+    design: Literal["grid", "lhs", "sobol", "morris", "saltelli"] = "grid"
+    samples: int = Field(default=16, ge=1, description="Design size for lhs/sobol/morris.")
+    replications: int = Field(default=100, ge=1)
+    seed: int = Field(default=1, ge=0)
+
+
+class Run(Strict):
+    """Settings for single runs."""
+
+    seed: int = Field(default=1, ge=0)
+    trajectory: bool = Field(default=True, description="Record every offer and answer.")
+
+
+class Scenario(Strict):
+    """A whole case: actors, issues, payoff rules, protocol, events, run and sweep settings."""
+
+    name: Name
+    description: str = ""
+    issues: dict[Name, Issue] = Field(min_length=1)
+    actors: dict[Name, Actor] = Field(min_length=2)
+    protocol: Protocol = Field(default_factory=Protocol)
+    events: list[Event] = Field(default_factory=list)
+    run: Run = Field(default_factory=Run)
+    sweep: Sweep | None = None
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        check_references(self)
+        return self
+
+
+def check_references(s: Scenario) -> None:
+    """Raise ValueError (with a dotted location prefix) when names refer to nothing."""
+    actors, issues = set(s.actors), set(s.issues)
+    names = [a.name for a in s.actors.values()]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"actors: two actors share the display name {name!r}")
+    for key, issue in s.issues.items():
+        for i, who in enumerate(issue.veto):
+            if who not in actors:
+                raise ValueError(
+                    f"issues.{key}.veto.{i}: unknown actor {who!r}; "
+                    f"expected one of {sorted(actors)}"
+                )
+            if key not in s.actors[who].preferences:
+                raise ValueError(
+                    f"actors.{who}.preferences: veto actor of {key!r} has no preference on it"
+                )
+    for key, actor in s.actors.items():
+        for issue in actor.preferences:
+            if issue not in issues:
+                raise ValueError(
+                    f"actors.{key}.preferences.{issue}: unknown issue; "
+                    f"expected one of {sorted(issues)}"
+                )
+        for i, link in enumerate(actor.linkage):
+            for j, issue in enumerate(link.issues):
+                if issue not in issues:
+                    raise ValueError(
+                        f"actors.{key}.linkage.{i}.issues.{j}: unknown issue "
+                        f"{issue!r}; expected one of {sorted(issues)}"
+                    )
+        if actor.strategy.type == "equilibrium" and (len(actors) != 2 or len(issues) != 1):
+            raise ValueError(
+                f"actors.{key}.strategy: the equilibrium strategy needs exactly "
+                "two actors and one issue"
+            )
+    if s.protocol.order is not None:
+        for i, who in enumerate(s.protocol.order):
+            if who not in actors:
+                raise ValueError(f"protocol.order.{i}: unknown actor {who!r}")
+    for e, event in enumerate(s.events):
+        for f, eff in enumerate(event.effects):
+            if eff.actor not in actors:
+                raise ValueError(
+                    f"events.{e}.effects.{f}.actor: unknown actor {eff.actor!r}; "
+                    f"expected one of {sorted(actors)}"
+                )
+            if eff.issue is not None and eff.issue not in s.actors[eff.actor].preferences:
+                raise ValueError(
+                    f"events.{e}.effects.{f}.issue: {eff.actor} has no preference on {eff.issue!r}"
+                )
+        for issue in event.close:
+            if issue not in issues:
+                raise ValueError(f"events.{e}.close.{issue}: unknown issue")
