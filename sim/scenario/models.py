@@ -261,17 +261,6 @@ def check_references(s: Scenario) -> None:
     for name in names:
         if names.count(name) > 1:
             raise ValueError(f"actors: two actors share the display name {name!r}")
-    for key, issue in s.issues.items():
-        for i, who in enumerate(issue.veto):
-            if who not in actors:
-                raise ValueError(
-                    f"issues.{key}.veto.{i}: unknown actor {who!r}; "
-                    f"expected one of {sorted(actors)}"
-                )
-            if key not in s.actors[who].preferences:
-                raise ValueError(
-                    f"actors.{who}.preferences: veto actor of {key!r} has no preference on it"
-                )
     for key, actor in s.actors.items():
         for issue in actor.preferences:
             if issue not in issues:
@@ -291,6 +280,17 @@ def check_references(s: Scenario) -> None:
                 f"actors.{key}.strategy: the equilibrium strategy needs exactly "
                 "two actors and one issue"
             )
+    for key, issue in s.issues.items():
+        for i, who in enumerate(issue.veto):
+            if who not in actors:
+                raise ValueError(
+                    f"issues.{key}.veto.{i}: unknown actor {who!r}; "
+                    f"expected one of {sorted(actors)}"
+                )
+            if key not in s.actors[who].preferences:
+                raise ValueError(
+                    f"actors.{who}.preferences: veto actor of {key!r} has no preference on it"
+                )
     if s.protocol.order is not None:
         for i, who in enumerate(s.protocol.order):
             if who not in actors:

@@ -1,0 +1,50 @@
+"""Shared fixtures: the shipped scenarios and a small scenario builder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture
+def baseline_path() -> Path:
+    """The shipped baseline scenario."""
+    return ROOT / "scenarios" / "baseline.yaml"
+
+
+def tiny_scenario(**protocol: Any) -> dict[str, Any]:
+    """A two-actor, two-issue scenario as plain data, cheap enough for property tests."""
+    return {
+        "name": "tiny",
+        "issues": {
+            "a": {
+                "label": "A",
+                "anchors": {0.0: "none", 1.0: "all"},
+                "reversion": 0.0,
+                "veto": ["x", "y"],
+            },
+            "b": {"label": "B", "reversion": 1.0, "veto": ["x", "y"]},
+        },
+        "actors": {
+            "x": {
+                "name": "X",
+                "preferences": {
+                    "a": {"ideal": 1.0, "salience": 1.0},
+                    "b": {"ideal": 0.0, "salience": 1.0},
+                },
+            },
+            "y": {
+                "name": "Y",
+                "preferences": {
+                    "a": {"ideal": 0.0, "salience": 1.0},
+                    "b": {"ideal": 1.0, "salience": 0.5},
+                },
+            },
+        },
+        "protocol": {"deadline": 6, "grid": 5, **protocol},
+    }

@@ -1,0 +1,213 @@
+"""Malformed scenarios: one line naming file, line and field; exit code 2; never a traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario import ScenarioError, load_scenario
+from tests.conftest import ROOT
+
+BASELINE = (ROOT / "scenarios" / "baseline.yaml").read_text()
+
+# (case id, text replaced, replacement, the field path the error must name, words it must say)
+CASES = [
+    ("yaml-syntax", "  deadline: 12 ", "  deadline: [12 ", "", "YAML syntax error"),
+    (
+        "unknown-field",
+        "    rho: 2             # quadratic",
+        "    rhoo: 2             # quadratic",
+        "actors.syria.rhoo",
+        "unknown field",
+    ),
+    (
+        "negative-salience",
+        "{ideal: 1.00, salience: 0.45}",
+        "{ideal: 1.00, salience: -0.45}",
+        "actors.russia.preferences.russian_basing.salience",
+        "greater than or equal to 0",
+    ),
+    (
+        "ideal-above-one",
+        '{ideal: 0.40, salience: 0.20}  # "might',
+        '{ideal: 1.40, salience: 0.20}  # "might',
+        "actors.syria.preferences.russian_basing.ideal",
+        "less than or equal to 1",
+    ),
+    (
+        "patience-above-one",
+        "patience: 0.90 ",
+        "patience: 1.5 ",
+        "actors.syria.patience",
+        "less than or equal to 1",
+    ),
+    ("patience-zero", "patience: 0.90 ", "patience: 0 ", "actors.syria.patience", "greater than 0"),
+    (
+        "unknown-veto-actor",
+        "veto: [syria, us]",
+        "veto: [syria, usa]",
+        "issues.us_presence.veto.1",
+        "unknown actor 'usa'",
+    ),
+    (
+        "veto-without-preference",
+        "      us_presence:    {ideal: 0.60, salience: 0.50}",
+        "      # removed",
+        "actors.us.preferences",
+        "no preference",
+    ),
+    ("duplicate-actor", "\n  turkey:\n", "\n  syria:\n", "syria", "duplicate key"),
+    ("duplicate-display-name", "name: Turkey", "name: Russia", "actors", "display name"),
+    (
+        "event-unknown-actor",
+        "{actor: russia, parameter: outside_option",
+        "{actor: russland, parameter: outside_option",
+        "events.0.effects.0.actor",
+        "unknown actor 'russland'",
+    ),
+    (
+        "event-unknown-parameter",
+        "parameter: outside_option, add",
+        "parameter: outsider, add",
+        "events.0.effects.0.parameter",
+        "'outside_option'",
+    ),
+    (
+        "event-two-operations",
+        "outside_option, add: 0.15}",
+        "outside_option, add: 0.15, set: 0.2}",
+        "events.0.effects.0",
+        "exactly one of set, add or scale",
+    ),
+    (
+        "unknown-strategy",
+        "{type: concession, e: 0.5}",
+        "{type: stubborn, e: 0.5}",
+        "actors.russia.strategy",
+        "concession",
+    ),
+    (
+        "boulware-exponent-zero",
+        "{type: concession, e: 0.5}",
+        "{type: concession, e: 0}",
+        "actors.russia.strategy.e",
+        "greater than 0",
+    ),
+    (
+        "reversion-out-of-range",
+        "reversion: 0.25 ",
+        "reversion: 2.5 ",
+        "issues.russian_basing.reversion",
+        "less than or equal to 1",
+    ),
+    (
+        "unknown-recognition",
+        "recognition: capability",
+        "recognition: seniority",
+        "protocol.recognition",
+        "'rotation'",
+    ),
+    (
+        "linkage-unknown-issue",
+        "issues: [russian_basing, compensation]",
+        "issues: [russian_basing, compensations]",
+        "actors.syria.linkage.0.issues.1",
+        "unknown issue",
+    ),
+    (
+        "preference-unknown-issue",
+        "      extradition:    {ideal: 1.00, salience: 0.20}",
+        "      extraditions:    {ideal: 1.00, salience: 0.20}",
+        "actors.syria.preferences.extraditions",
+        "unknown issue",
+    ),
+    (
+        "not-a-number",
+        "capability: 1.0    # great power",
+        "capability: strong    # great power",
+        "actors.russia.capability",
+        "valid number",
+    ),
+    (
+        "missing-required",
+        "    reversion: 0.0     # no aid flows",
+        "    # no reversion",
+        "issues.compensation.reversion",
+        "field required",
+    ),
+]
+
+
+ANCHORS = {
+    "duplicate-actor": "\n  syria:",
+    "missing-required": "\n  compensation:",
+    "veto-without-preference": "    preferences:\n      # removed",
+    "yaml-syntax": "\n  recognition:",
+    "duplicate-display-name": "\nactors:",
+}
+
+
+def _write(tmp_path: Path, old: str, new: str) -> tuple[Path, str]:
+    assert old in BASELINE, old
+    text = BASELINE.replace(old, new, 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    return path, text
+
+
+@pytest.mark.parametrize(("case", "old", "new", "field", "words"), CASES, ids=[c[0] for c in CASES])
+def test_malformed_scenario_gives_one_clear_line(tmp_path, case, old, new, field, words) -> None:
+    path, text = _write(tmp_path, old, new)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    err = result.stderr.strip()
+    assert "Traceback" not in result.output and "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    match = re.match(rf"error: {re.escape(str(path))}:(\d+): (.*)$", err)
+    assert match, err
+    line, rest = int(match.group(1)), match.group(2)
+    assert field in rest and words in rest, err
+    # The line must point at the change (or, for something missing, at its section).
+    anchor = ANCHORS.get(case, new.strip().split("\n")[0])
+    expected = (
+        text[: text.rindex(anchor) if case == "duplicate-actor" else text.index(anchor)].count("\n")
+        + 1
+    )
+    assert line == expected + anchor[: len(anchor) - len(anchor.lstrip("\n"))].count("\n"), (
+        line,
+        expected,
+        err,
+    )
+
+
+def test_run_also_refuses_a_malformed_scenario(tmp_path) -> None:
+    path, _ = _write(tmp_path, "patience: 0.90 ", "patience: 1.5 ")
+    result = CliRunner().invoke(app, ["run", str(path)])
+    assert result.exit_code == 2 and "actors.syria.patience" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("actors.russsia.outside_option=0.5", "no field 'russsia' under actors"),
+        ("actors.russia.outsde_option=0.5", "unknown field"),
+        ("actors.russia.patience=1.5", "less than or equal to 1"),
+        ("protocol.deadline=abc", "valid integer"),
+        ("events.3.hazard=0.1", "no item '3'"),
+        ("noequals", "expected PATH=VALUE"),
+    ],
+)
+def test_bad_set_override_is_a_clear_error(baseline_path, override, words) -> None:
+    result = CliRunner().invoke(app, ["run", str(baseline_path), "--set", override])
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr and str(baseline_path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(ScenarioError, match="cannot read file"):
+        load_scenario(tmp_path / "nope.yaml")
