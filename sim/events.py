@@ -80,4 +80,4 @@ class EventBook:
             k = m.issue_keys.index(issue)
             if np.isnan(m.closed[k]):
                 m.close(k, value, agreed=False)
-        m.invalidate()
+        m.invalidate(parameters=True)

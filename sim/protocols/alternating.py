@@ -55,19 +55,20 @@ class Negotiator(mesa.Agent):
             return u_max if self.aspiration is None else max(self.aspiration, u_res)
         return m.equilibrium_value(self.index, t)
 
-    def propose(self, t: int) -> np.ndarray:
-        """The package to offer: as demanding as the strategy says, most acceptable otherwise."""
+    def propose(self, t: int) -> tuple[np.ndarray, int | None]:
+        """The package to offer (and its grid row, if it is one): as demanding as the strategy
+        says, and otherwise as acceptable to the other veto players as possible."""
         m = self.bargaining
         if self.spec.strategy.type == "equilibrium":
-            return m.equilibrium_offer(self.index, t)
+            return m.equilibrium_offer(self.index, t), None
         own, margins = m.offer_tables(self.index)
         choice = strategies.choose_offer(own, self.demand(t), margins)
-        return m.grid[choice]
+        return m.grid[choice], choice
 
-    def respond(self, package: np.ndarray, t: int) -> Answer:
+    def respond(self, package: np.ndarray, row: int | None, t: int) -> Answer:
         """Accept or reject by comparing the package's utility with the acceptance threshold."""
         m, i = self.bargaining, self.index
-        u = m.utility_of(package, i)
+        u = m.utility_of(package, i) if row is None else float(m.true_utilities()[row, i])
         outside, delta = m.outside[i], m.patience[i]
         if outside > m.best_utility(i) + 1e-12:
             return Answer(False, u, float(outside), walkout=True)
@@ -155,21 +156,53 @@ class BargainingModel(mesa.Model):
         self.breakdown = ""
         self.last_proposer = ""
         self.trajectory: list[Offer] = []
-        self._tables: dict[Any, Any] = {}
+        self._tables: dict[Any, Any] = {}  # depends on what is closed and on parameters
+        self._full: dict[Any, Any] = {}  # tables over the full grid: depend on parameters only
+        self.full_grid = payoffs.package_grid(spec.protocol.grid, np.full(n_k, np.nan))
         self.initial_disagreement = self._disagreements()
         self.initial_tables = self.true_utilities()
 
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
-    def invalidate(self) -> None:
-        """Forget cached utility tables after a parameter or an issue changed."""
+    def invalidate(self, parameters: bool = False) -> None:
+        """Forget cached tables after an issue closed (or, with `parameters`, an event fired)."""
         self._tables.clear()
+        if parameters:
+            self._full.clear()
+
+    def _rows(self) -> np.ndarray | None:
+        """Rows of the full grid that make up the current grid, when every closed value is a
+        grid level (then tables are sliced, not recomputed); None otherwise."""
+        if "rows" not in self._tables:
+            levels = np.linspace(0.0, 1.0, self.spec.protocol.grid)
+            closed = ~np.isnan(self.closed)
+            on_grid = np.all(np.isclose(self.closed[closed, None], levels).any(axis=1))
+            rows = None
+            if on_grid:
+                match = np.isclose(self.full_grid[:, closed], self.closed[closed])
+                rows = np.flatnonzero(match.all(axis=1))
+            self._tables["rows"] = rows
+        return self._tables["rows"]
 
     @property
     def grid(self) -> np.ndarray:
         """Candidate packages: a grid over the open issues, closed issues at their values."""
         if "grid" not in self._tables:
-            self._tables["grid"] = payoffs.package_grid(self.spec.protocol.grid, self.closed)
+            rows = self._rows()
+            self._tables["grid"] = (
+                payoffs.package_grid(self.spec.protocol.grid, self.closed)
+                if rows is None
+                else self.full_grid[rows]
+            )
         return self._tables["grid"]
+
+    def _grid_table(self, name: Any, ideal: np.ndarray, salience: np.ndarray) -> np.ndarray:
+        """Utilities over the current grid, sliced from the full-grid table where possible."""
+        rows = self._rows()
+        if rows is None:
+            return self.utilities(self.grid, ideal, salience)
+        if name not in self._full:
+            self._full[name] = self.utilities(self.full_grid, ideal, salience)
+        return self._full[name][rows]
 
     def utilities(
         self, packages: np.ndarray, ideal: np.ndarray, salience: np.ndarray
@@ -181,7 +214,7 @@ class BargainingModel(mesa.Model):
     def true_utilities(self) -> np.ndarray:
         """Every actor's true utility of every grid package: (n, A)."""
         if "true" not in self._tables:
-            self._tables["true"] = self.utilities(self.grid, self.ideal, self.salience)
+            self._tables["true"] = self._grid_table("true", self.ideal, self.salience)
         return self._tables["true"]
 
     def utility_of(self, package: np.ndarray, i: int) -> float:
@@ -198,11 +231,14 @@ class BargainingModel(mesa.Model):
 
     def reversion_utility(self, i: int) -> float:
         """Actor i's utility of the reversion package."""
-        return self.utility_of(self.reversion_package(), i)
+        if "rev" not in self._tables:
+            rev = self.reversion_package()[None, :]
+            self._tables["rev"] = self.utilities(rev, self.ideal, self.salience)[0]
+        return float(self._tables["rev"][i])
 
     def _disagreements(self) -> np.ndarray:
-        rev = self.utilities(self.reversion_package()[None, :], self.ideal, self.salience)[0]
-        return payoffs.disagreement_payoffs(rev, self.outside)
+        rev = [self.reversion_utility(i) for i in range(len(self.actor_keys))]
+        return payoffs.disagreement_payoffs(np.array(rev), self.outside)
 
     def disagreement(self, i: int) -> float:
         """Actor i's disagreement payoff: max of reversion utility and outside option."""
@@ -221,7 +257,7 @@ class BargainingModel(mesa.Model):
         key = ("offer", proposer)
         if key not in self._tables:
             ideal, salience = self.perceived(proposer)
-            seen = self.utilities(self.grid, ideal, salience)
+            seen = self._grid_table(("seen", proposer), ideal, salience)
             seen_d = payoffs.disagreement_payoffs(
                 self.utilities(self.reversion_package()[None, :], ideal, salience)[0], self.outside
             )
@@ -295,9 +331,10 @@ class BargainingModel(mesa.Model):
             self.running = False
             return
         proposer = self.recognise()
-        package = self.negotiators[proposer].propose(self.round)
+        package, row = self.negotiators[proposer].propose(self.round)
         answers = {
-            j: self.negotiators[j].respond(package, self.round) for j in self.responders(proposer)
+            j: self.negotiators[j].respond(package, row, self.round)
+            for j in self.responders(proposer)
         }
         closed_now = self._settle(proposer, package, answers)
         if self.keep_trajectory:
