@@ -1,0 +1,288 @@
+"""Summaries and intervals over stored runs: Wilson, Newcombe and bootstrap intervals, per-point tables.
+
+Pure numpy/pandas/scipy (no Mesa, no plotting). The results-store row contract is the one
+written by `sim.record.RunRecord.row()` plus the sweep's `point`, `rep`, `status`, `error` and
+`param.*` columns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Largest number of resampled indices held in memory at once by the bootstrap (~32 MB of int64).
+_BOOT_CHUNK = 1 << 22
+
+
+def _z(confidence: float) -> float:
+    """Two-sided standard-normal critical value for a confidence level in (0, 1)."""
+    from scipy.stats import norm
+
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    return float(norm.ppf(0.5 + confidence / 2.0))
+
+
+def wilson_interval(
+    successes: float | np.ndarray, n: float | np.ndarray, confidence: float = 0.95
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
+    """Wilson (1927) score interval for a binomial proportion (Newcombe 1998a, method 3).
+
+    Accepts scalars or broadcastable arrays; returns floats for scalars. Bounds are clipped to
+    [0, 1] against rounding; n = 0 gives NaN bounds (no runs, no information to summarise).
+    """
+    s = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    if np.any(m < 0) or np.any(s < 0) or np.any(s > m):
+        raise ValueError("wilson_interval needs 0 <= successes <= n")
+    z = _z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = s / m
+        denom = 1.0 + z * z / m
+        centre = (p + z * z / (2.0 * m)) / denom
+        half = z / denom * np.sqrt(p * (1.0 - p) / m + z * z / (4.0 * m * m))
+    # At p̂ = 0 or 1 the bound is exactly 0 or 1; pin it so rounding never excludes p̂.
+    lo = np.where(s == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(s == m, 1.0, np.clip(centre + half, 0.0, 1.0))
+    lo, hi = np.where(m > 0, lo, np.nan), np.where(m > 0, hi, np.nan)
+    if lo.ndim == 0:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+def proportion_difference_interval(
+    s1: float, n1: float, s2: float, n2: float, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """p1 − p2 with Newcombe's (1998b) hybrid score interval (method 10), built from Wilson bounds.
+
+    Returns (difference, lo, hi); L = d − √((p1−l1)² + (u2−p2)²), U = d + √((u1−p1)² + (p2−l2)²).
+    """
+    if n1 <= 0 or n2 <= 0:
+        raise ValueError("proportion_difference_interval needs n1 > 0 and n2 > 0")
+    p1, p2 = s1 / n1, s2 / n2
+    l1, u1 = wilson_interval(s1, n1, confidence)
+    l2, u2 = wilson_interval(s2, n2, confidence)
+    d = p1 - p2
+    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return float(d), float(max(lo, -1.0)), float(min(hi, 1.0))
+
+
+def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """A generator from a seed; None means the fixed seed 0, so reports are reproducible."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(0 if rng is None else rng)
+
+
+def _finite_array(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    """Values as a 1-D float array, refusing empty or non-finite input with an actionable message."""
+    x = np.asarray(values, dtype=float).ravel()
+    if x.size == 0:
+        raise ValueError(f"{name} is empty: nothing to bootstrap")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} holds NaN or infinite values; drop them first (e.g. .dropna())")
+    return x
+
+
+def _bootstrap_means(x: np.ndarray, n_boot: int, gen: np.random.Generator) -> np.ndarray:
+    """n_boot means of resamples of x, drawing indices as one array per memory-bounded chunk."""
+    rows = max(1, _BOOT_CHUNK // x.size)
+    out = np.empty(n_boot)
+    for start in range(0, n_boot, rows):
+        stop = min(n_boot, start + rows)
+        idx = gen.integers(0, x.size, size=(stop - start, x.size))
+        out[start:stop] = x[idx].mean(axis=1)
+    return out
+
+
+def _percentile_bounds(stats: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Percentile-method bounds (Efron & Tibshirani 1993, §13.3) of a bootstrap distribution."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    alpha = 1.0 - confidence
+    lo, hi = np.quantile(stats, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return float(lo), float(hi)
+
+
+def bootstrap_mean_interval(
+    values: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval for a mean (Efron & Tibshirani 1993, ch. 13).
+
+    Seeded (None → seed 0) so the same data give the same interval; resampling is vectorised.
+    """
+    x = _finite_array(values, "values")
+    if n_boot < 1:
+        raise ValueError("n_boot must be at least 1")
+    return _percentile_bounds(_bootstrap_means(x, n_boot, _generator(rng)), confidence)
+
+
+def mean_difference_interval(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[float, float, float]:
+    """mean(a) − mean(b) with a percentile bootstrap interval resampling each group independently.
+
+    Two-sample bootstrap of Efron & Tibshirani (1993, §16.2); returns (difference, lo, hi).
+    """
+    xa = _finite_array(a, "a")
+    xb = _finite_array(b, "b")
+    if n_boot < 1:
+        raise ValueError("n_boot must be at least 1")
+    gen = _generator(rng)
+    diffs = _bootstrap_means(xa, n_boot, gen) - _bootstrap_means(xb, n_boot, gen)
+    lo, hi = _percentile_bounds(diffs, confidence)
+    return float(xa.mean() - xb.mean()), lo, hi
+
+
+def _names(columns: pd.Index, prefix: str, suffix: str = "") -> list[str]:
+    """The <name> parts of columns spelled prefix<name>suffix, in column order."""
+    out = []
+    for c in columns:
+        if c.startswith(prefix) and c.endswith(suffix) and len(c) > len(prefix) + len(suffix):
+            out.append(c[len(prefix) : len(c) - len(suffix)])
+    return out
+
+
+def _qlabel(q: float) -> str:
+    """Column label of a quantile: 0.05 → 'q5', 0.5 → 'q50', 0.025 → 'q2_5'."""
+    return "q" + f"{round(q * 100, 6):g}".replace(".", "_")
+
+
+def _ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows that completed (status "ok"); a frame without `status` counts as all ok."""
+    if "status" not in runs.columns:
+        return runs
+    return runs[runs["status"] == "ok"]
+
+
+def _rate(flags: pd.Series, suffix: str, confidence: float) -> dict[str, float]:
+    """Share of true flags with Wilson bounds, as the p_agreed<suffix> summary columns."""
+    n = len(flags)
+    k = int(flags.astype(bool).sum())
+    lo, hi = wilson_interval(k, n, confidence)
+    return {
+        f"p_agreed{suffix}": k / n if n else math.nan,
+        f"p_agreed_lo{suffix}": lo,
+        f"p_agreed_hi{suffix}": hi,
+    }
+
+
+def summarise(
+    runs: pd.DataFrame,
+    quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """One row per design point: run counts, agreement rates with Wilson (1927) bounds, outcome moments.
+
+    Groups by `scenario` (when present) and `point`; failed rows count in `n_failed` only.
+    Columns, flat:
+      scenario, point, param.<path>     the design point (parameters taken from its first row)
+      n, n_failed, n_ok                 runs stored, failed, and used for every statistic below
+      p_agreed, p_agreed_lo, p_agreed_hi            share of full agreements, Wilson bounds
+      p_agreed.<issue>, p_agreed_lo.<issue>, p_agreed_hi.<issue>   share with that issue agreed
+      issue.<k>.value.mean, issue.<k>.value.<q>     mean and quantiles (q5, q25, q50, …)
+      utility.<a>.mean, utility.<a>.<q>             each actor's undiscounted utility
+      utility_discounted.<a>.mean                   each actor's discounted utility
+      rounds_used.mean, nash_distance.mean          the latter ignores NaN (no Nash point)
+    Quantiles use numpy's default linear interpolation; a point with n_ok = 0 gets NaN statistics.
+    """
+    import pandas as pd
+
+    if "point" not in runs.columns:
+        raise ValueError("summarise needs a 'point' column (the design-point index)")
+    keys = [k for k in ("scenario", "point") if k in runs.columns]
+    cols = runs.columns
+    params = [c for c in cols if c.startswith("param.")]
+    issues = _names(cols, "issue.", ".value")
+    issue_flags = [k for k in issues if f"issue.{k}.agreed" in cols]
+    actors = _names(cols, "utility.")
+    disc = _names(cols, "utility_discounted.")
+    qs = [float(q) for q in quantiles]
+    labels = [_qlabel(q) for q in qs]
+
+    rows = []
+    for key, group in runs.groupby(keys, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        ok = _ok_rows(group)
+        n_ok = len(ok)
+        row: dict[str, object] = dict(zip(keys, key, strict=True))
+        row.update({p: group[p].iloc[0] for p in params})
+        row.update(n=len(group), n_failed=len(group) - n_ok, n_ok=n_ok)
+
+        if "agreed" in cols:
+            row.update(_rate(ok["agreed"], "", confidence))
+        for k in issue_flags:
+            row.update(_rate(ok[f"issue.{k}.agreed"], f".{k}", confidence))
+        for col in [f"issue.{k}.value" for k in issues] + [f"utility.{a}" for a in actors]:
+            x = ok[col].to_numpy(dtype=float)
+            x = x[~np.isnan(x)]
+            row[f"{col}.mean"] = x.mean() if x.size else math.nan
+            qv = np.quantile(x, qs) if x.size else [math.nan] * len(qs)
+            row.update({f"{col}.{lab}": float(v) for lab, v in zip(labels, qv, strict=True)})
+        for a in disc:
+            row[f"utility_discounted.{a}.mean"] = ok[f"utility_discounted.{a}"].mean()
+        for col in ("rounds_used", "nash_distance"):
+            if col in cols:
+                row[f"{col}.mean"] = ok[col].astype(float).mean() if n_ok else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def outcome_probability(
+    runs: pd.DataFrame,
+    issue: str,
+    at_least: float,
+    at_most: float = math.inf,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
+    """Share of completed runs whose issue value lies in [at_least, at_most], with Wilson bounds.
+
+    E.g. P(Russian basing ≥ 0.5). `issue` is the issue key or the full `issue.<k>.value` column;
+    failed rows and NaN values are left out of the denominator. Returns (p, lo, hi).
+    """
+    col = issue if issue in runs.columns else f"issue.{issue}.value"
+    if col not in runs.columns:
+        known = ", ".join(_names(runs.columns, "issue.", ".value")) or "none"
+        raise KeyError(f"no issue {issue!r} in these runs (issues: {known})")
+    x = _ok_rows(runs)[col].to_numpy(dtype=float)
+    x = x[~np.isnan(x)]
+    k = int(np.count_nonzero((x >= at_least) & (x <= at_most)))
+    lo, hi = wilson_interval(k, x.size, confidence)
+    return (k / x.size if x.size else math.nan), lo, hi
+
+
+def _pct(x: float, digits: int) -> str:
+    """A share as a percentage string without the sign, e.g. 0.617 → '62'."""
+    return f"{100.0 * x:.{digits}f}"
+
+
+def describe_proportion(
+    p: float, lo: float, hi: float, confidence: float = 0.95, digits: int = 0
+) -> str:
+    """Plain language for a share and its interval, e.g. '62% (95% CI 59–65%)'."""
+    if any(math.isnan(v) for v in (p, lo, hi)):
+        return "no completed runs"
+    level = f"{100.0 * confidence:g}"
+    return f"{_pct(p, digits)}% ({level}% CI {_pct(lo, digits)}–{_pct(hi, digits)}%)"
+
+
+def describe_difference(
+    a: float, b: float, difference: float, lo: float, hi: float, digits: int = 2
+) -> str:
+    """Plain language for a comparison, e.g. '0.62 vs 0.41, difference 0.21 [0.18, 0.24]'."""
+    f = f".{digits}f"
+    return f"{a:{f}} vs {b:{f}}, difference {difference:{f}} [{lo:{f}}, {hi:{f}}]"
