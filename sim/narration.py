@@ -12,6 +12,8 @@ def _value(spec: Scenario, issue: str, value: float) -> str:
 
 def narrate(spec: Scenario, record: RunRecord) -> list[str]:
     """Plain-language lines, one paragraph per round, ready to print."""
+    if record.protocol == "expected_utility":
+        return _narrate_forecast(spec, record)
     name = {k: a.name for k, a in spec.actors.items()}
     lines = [
         f"Scenario {spec.name}: {len(spec.actors)} actors, {len(spec.issues)} issues, "
@@ -52,4 +54,23 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
     else:
         cause = record.breakdown.replace("walkout:", "walk-out by ")
         lines.append(f"No full agreement (cause: {cause}); unsettled issues revert.")
+    return lines
+
+
+def _narrate_forecast(spec: Scenario, record: RunRecord) -> list[str]:
+    """The expected-utility lens: each issue's weighted median, round by round."""
+    lines = [
+        f"Scenario {spec.name} through the expected-utility model (Bueno de Mesquita, as "
+        f"read by Scholz et al. 2011): {spec.protocol.eu_rounds} rounds of challenges and "
+        "offers per issue; the forecast is the final weighted median."
+    ]
+    for key, issue in spec.issues.items():
+        medians = (record.medians or {}).get(key, [])
+        lines.append("")
+        lines.append(f"{issue.label}:")
+        lines.append("  weighted median by round: " + ", ".join(f"{m:.2f}" for m in medians))
+        out = record.issues[key]
+        lines.append(
+            f"  forecast {_value(spec, key, out.value)}; weighted mean {out.forecast_mean:.2f}"
+        )
     return lines
