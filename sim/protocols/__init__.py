@@ -1,0 +1,1 @@
+"""Negotiation protocols: alternating offers and the expected-utility forecasting model."""
