@@ -111,3 +111,37 @@ def test_some_shipped_scenario_shows_agreements_and_breakdowns() -> None:
         spec = load_scenario(path)
         seen[path.stem] = {run_once(spec, s).agreed for s in range(100)}
     assert any(v == {True, False} for v in seen.values()), seen
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in SCENARIOS if "rubinstein" not in p.stem], ids=lambda p: p.stem
+)
+def test_expected_utility_lens_on_the_syria_scenarios(path) -> None:
+    from sim.protocols.expected_utility import forecast_issue
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(path)
+    out = runner.invoke(
+        app, ["run", str(path), "--protocol", "expected_utility", "--format", "json"]
+    )
+    assert out.exit_code == 0, out.output
+    record = json.loads(out.stdout)
+    assert record["protocol"] == "expected_utility"
+    # Each issue's forecast is the model's run on the actors that care about that issue.
+    key = "us_presence"
+    carers = [a for a in spec.actors.values() if key in a.preferences]
+    weights = [
+        a.preferences[key].salience / sum(p.salience for p in a.preferences.values())
+        for a in carers
+    ]
+    expected = forecast_issue(
+        [a.capability for a in carers],
+        [a.preferences[key].ideal for a in carers],
+        weights,
+        rounds=spec.protocol.eu_rounds,
+    )
+    assert record["issues"][key]["value"] == pytest.approx(expected.forecast)
+    assert record["medians"][key] == pytest.approx(expected.medians)
+    assert len(record["medians"][key]) == spec.protocol.eu_rounds + 1
+    text = runner.invoke(app, ["run", str(path), "--protocol", "expected_utility"])
+    assert "weighted median by round" in text.stdout

@@ -1,7 +1,11 @@
 """The `negsim` command line: one module per command group, registered on one Typer app."""
 
-import sim.cli.run  # noqa: F401  (registers run, validate, schema)
+# Importing a command module registers its commands on `app`.
+import sim.cli.forecast
+import sim.cli.run
 from sim.cli.app import app
+
+__all__ = ["app", "main", "sim"]
 
 
 def main() -> None:

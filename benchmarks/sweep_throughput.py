@@ -1,0 +1,161 @@
+"""Sweep throughput: negsim's sweep against mesa.batch_run and a direct loop, measured in one run.
+
+Prints runs per second for each way of running the same runs of the baseline scenario, and their
+ratios against baselines measured in this same invocation:
+  - direct loop in this process (the floor for orchestration overhead),
+  - negsim sweep, serial executor and process pool with 1 worker (overhead against the loop),
+  - negsim sweep with 2 workers (speed-up from 1 to 2 workers),
+  - mesa.batch_run with the same number of processes on the same model class,
+and the peak memory (the whole process tree's resident set, sampled) of a large sweep.
+
+    .venv/bin/python benchmarks/sweep_throughput.py                 # 10,000 runs; memory: 1,000,000
+    .venv/bin/python benchmarks/sweep_throughput.py --runs 2000 --memory-runs 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import mesa
+
+from sim.protocols.alternating import BargainingModel
+from sim.runner import run_once
+from sim.sweep.execute import iter_rows, run_sweep
+from sim.sweep.spec import SweepSpec, resolve_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CollectingModel(BargainingModel):
+    """The same model class with the DataCollector that mesa.batch_run insists on: it collects
+    the same outcome columns a negsim row holds, once, when the run ends."""
+
+    def __init__(self, spec: Any, rng: Any = None) -> None:
+        super().__init__(spec, rng=rng, trajectory=False)
+        self.datacollector = mesa.DataCollector(model_reporters={"row": lambda m: m.record().row()})
+
+    def step(self) -> None:
+        super().step()
+        if not self.running:
+            self.datacollector.collect(self)
+
+
+def timed(label: str, runs: int, fn: Any) -> float:
+    """Run fn(), print and return runs per second."""
+    start = time.perf_counter()
+    fn()
+    rate = runs / (time.perf_counter() - start)
+    print(f"  {label:<44s} {rate:8.1f} runs/s", flush=True)
+    return rate
+
+
+def direct_loop(spec: SweepSpec) -> None:
+    """Every run of the sweep in a plain loop: no chunks, no processes, no store."""
+    from sim.sweep.seeds import run_seed
+
+    for point in range(spec.n_points):
+        scenario = spec.scenario_at(point)
+        for rep in range(spec.replications):
+            run_once(scenario, run_seed(spec.seed, point, rep)).row()
+
+
+def batch_run(spec: SweepSpec, processes: int) -> None:
+    """The same number of runs through one mesa.batch_run call (it crosses every seed with every
+    parameter set, so the seeds are those of point 0's replications)."""
+    from sim.sweep.seeds import run_seed
+
+    seeds = [run_seed(spec.seed, 0, rep) for rep in range(spec.replications)]
+    scenarios = [spec.scenario_at(point) for point in range(spec.n_points)]
+    mesa.batch_run(CollectingModel, parameters={"spec": scenarios}, number_processes=processes,
+                   rng=seeds, max_steps=10_000, data_collection_period=-1, display_progress=False)
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (MB)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total / 2**20
+
+
+def memory(runs: int, scenario: Path, workers: int) -> None:
+    """Peak resident memory of a `negsim sweep` of `runs` runs, sampled every 0.2 s."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [str(ROOT / ".venv" / "bin" / "negsim"), "sweep", str(scenario), "--reps", str(runs),
+               "--vary", "protocol.deadline=20", "--workers", str(workers), "--quiet",
+               "--out", f"{tmp}/mem"]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - start
+        print(f"  {runs:,} runs of {scenario.name}, {workers} workers: {seconds:.0f} s, "
+              f"{runs / seconds:.0f} runs/s, peak RSS of the process tree {peak:.0f} MB "
+              f"(exit {proc.returncode})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000, help="runs per measurement")
+    parser.add_argument("--memory-runs", type=int, default=1_000_000)
+    parser.add_argument("--memory-scenario", type=Path,
+                        default=ROOT / "scenarios" / "rubinstein_two_party.yaml",
+                        help="a cheap scenario, so a million runs finish in minutes")
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+
+    base = resolve_sweep(ROOT / "scenarios" / "baseline.yaml")
+    spec = resolve_sweep(ROOT / "scenarios" / "baseline.yaml",
+                         replications=max(1, args.runs // base.n_points))
+    n = spec.n_runs
+    print(f"baseline scenario, {spec.n_points} points x {spec.replications} reps = {n:,} runs, "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, Mesa {mesa.__version__}")
+    loop = timed("direct loop (in process)", n, lambda: direct_loop(spec))
+    with tempfile.TemporaryDirectory() as tmp:
+        serial = timed("negsim sweep, serial executor", n, lambda: run_sweep(
+            spec, f"{tmp}/s", executor="serial", workers=1))
+        one = timed("negsim sweep, process pool, 1 worker", n, lambda: run_sweep(
+            spec, f"{tmp}/p1", executor="process", workers=1))
+        two = timed("negsim sweep, process pool, 2 workers", n, lambda: run_sweep(
+            spec, f"{tmp}/p2", executor="process", workers=2))
+    rows = timed("negsim iter_rows, 2 workers (no store)", n,
+                 lambda: sum(1 for _ in iter_rows(spec, executor="process", workers=2)))
+    batch = timed("mesa.batch_run, 2 processes", n, lambda: batch_run(spec, 2))
+    print("ratios (same invocation):")
+    print(f"  negsim 2 workers / mesa.batch_run 2 processes   {two / batch:6.2f}x  (target >= 2)")
+    print(f"  serial sweep / direct loop                      {serial / loop:6.2f}   "
+          f"(overhead {100 * (1 - serial / loop):+.1f}%, target within 10%)")
+    print(f"  1-worker pool / direct loop                     {one / loop:6.2f}   "
+          f"(overhead {100 * (1 - one / loop):+.1f}%)")
+    print(f"  2 workers / 1 worker                            {two / one:6.2f}x  (target >= 1.7)")
+    print(f"  store cost: iter_rows / sweep, 2 workers        {rows / two:6.2f}")
+    if not args.skip_memory:
+        print("memory:")
+        memory(args.memory_runs, args.memory_scenario, 2)
+
+
+if __name__ == "__main__":
+    main()
