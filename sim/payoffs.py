@@ -73,3 +73,28 @@ def package_grid(levels: int, fixed: Array) -> Array:
         mesh = np.meshgrid(*[axis] * len(open_), indexing="ij")
         grid[:, open_] = np.stack(mesh, axis=-1).reshape(-1, len(open_))
     return grid
+
+
+def grid_utilities(
+    levels: int, ideal: Array, weight: Array, rho: Array, gamma: Array, grid: Array | None = None
+) -> Array:
+    """`utilities(package_grid(levels, all open), ...)` without building per-package distances:
+    the separable part is an outer sum of per-issue value tables (A, K, levels), which costs
+    O(n·A) instead of O(n·A·K) power evaluations. Same row order as `package_grid`; pass that
+    grid as `grid` if you have it (it is needed only for the linkage terms)."""
+    ideal = np.asarray(ideal, dtype=float)
+    n_actors, n_issues = ideal.shape
+    axis = np.linspace(0.0, 1.0, levels)
+    values = issue_values(axis[:, None].repeat(n_issues, axis=1), ideal, rho)  # (L, A, K)
+    table = np.asarray(weight)[None] * values
+    total = table[:, :, 0].T  # (A, L): first issue varies slowest, as in package_grid
+    for k in range(1, n_issues):
+        total = (total[:, :, None] + table[:, :, k].T[:, None, :]).reshape(n_actors, -1)
+    u = total.T.copy()
+    pairs = np.argwhere(np.any(gamma, axis=0))
+    if len(pairs):
+        if grid is None:
+            grid = package_grid(levels, np.full(n_issues, np.nan))
+        products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
+        u += products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
+    return u

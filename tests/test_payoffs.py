@@ -61,3 +61,19 @@ def test_without_linkage_the_ideal_package_is_worth_one_and_nothing_more(
     np.testing.assert_allclose(np.diag(at_ideal), 1.0, atol=1e-12)
     u = payoffs.utilities(packages, ideal, weight, rho)
     assert np.all(u <= 1.0 + 1e-12) and np.all(u >= -1e-12)
+
+
+@given(
+    ideal=arrays(float, (3, 4), elements=st.floats(0, 1)),
+    salience=arrays(float, (3, 4), elements=st.floats(0.01, 10)),
+    rho=arrays(float, 3, elements=st.sampled_from([1.0, 2.0, 0.7])),
+    gamma=arrays(float, (3, 4, 4), elements=st.floats(-1, 1)),
+    levels=st.integers(2, 5),
+)
+def test_grid_utilities_equal_the_direct_computation(ideal, salience, rho, gamma, levels) -> None:
+    weight = payoffs.normalise_saliences(salience)
+    grid = payoffs.package_grid(levels, np.full(4, np.nan))
+    direct = payoffs.utilities(grid, ideal, weight, rho, gamma)
+    np.testing.assert_allclose(
+        payoffs.grid_utilities(levels, ideal, weight, rho, gamma), direct, atol=1e-12
+    )

@@ -201,7 +201,10 @@ class BargainingModel(mesa.Model):
         if rows is None:
             return self.utilities(self.grid, ideal, salience)
         if name not in self._full:
-            self._full[name] = self.utilities(self.full_grid, ideal, salience)
+            weight = payoffs.normalise_saliences(salience)
+            self._full[name] = payoffs.grid_utilities(
+                self.spec.protocol.grid, ideal, weight, self.rho, self.gamma, self.full_grid
+            )
         return self._full[name][rows]
 
     def utilities(
