@@ -40,7 +40,9 @@ def load_results(path: str | Path, name: str | None = None) -> Results:
 
     folder = Path(path)
     if not (folder / "manifest.json").is_file():
-        raise FileNotFoundError(2, "not a results folder (no manifest.json)", str(folder))
+        raise ValueError(
+            f"{folder}: not a results folder (no manifest.json); run negsim sweep first"
+        )
     return Results(
         name=name or folder.resolve().name,
         runs=results.load(folder),

@@ -459,7 +459,11 @@ def heatmap_figures(
     figures = {}
     for stem, items, cbar in (
         ("heatmap_agreement", panels, "probability agreed"),
-        ("heatmap_values", [(f"issue.{k}.value", spec.issues[k].label) for k in keys], "mean"),
+        (
+            "heatmap_values",
+            [(f"issue.{k}.value", spec.issues[k].label) for k in keys],
+            "mean final value",
+        ),
     ):
         cols = min(3, len(items))
         rows = math.ceil(len(items) / cols)
