@@ -1,0 +1,252 @@
+"""`negsim sweep` and `negsim sensitivity`: parse options, run the sweep machinery, print tables."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sim.cli.app import app, user_errors
+
+
+class Design(StrEnum):
+    grid = "grid"
+    lhs = "lhs"
+    sobol = "sobol"
+    morris = "morris"
+    saltelli = "saltelli"
+
+
+class Executor(StrEnum):
+    serial = "serial"
+    process = "process"
+    dask = "dask"
+
+
+class Method(StrEnum):
+    sobol = "sobol"
+    morris = "morris"
+
+
+VaryOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vary",
+        help="Swept parameter: PATH=LOW:HIGH:NUM, PATH=LOW:HIGH (for lhs/sobol/morris) or "
+        "PATH=v1,v2,... (repeatable; replaces the file's sweep axes).",
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a scenario value: PATH=VALUE (repeatable)."),
+]
+Workers = Annotated[int | None, typer.Option(help="Worker processes (default: one per CPU).")]
+Reps = Annotated[int | None, typer.Option("--reps", help="Replications per design point.")]
+Seed = Annotated[int | None, typer.Option(help="Root seed of the sweep.")]
+Samples = Annotated[int | None, typer.Option(help="Design size for lhs/sobol/morris/saltelli.")]
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML, or a sweep file naming one.")],
+    vary: VaryOption = None,
+    design: Annotated[Design | None, typer.Option(help="Experimental design.")] = None,
+    samples: Samples = None,
+    reps: Reps = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    chunk_size: Annotated[int | None, typer.Option(help="Runs per chunk sent to a worker.")] = None,
+    executor: Annotated[Executor, typer.Option(help="Where runs execute.")] = Executor.process,
+    address: Annotated[
+        str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT (implies dask).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: results/<scenario name>).")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Run only the runs missing from --out.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace the results in --out.")] = False,
+    quiet: Annotated[bool, typer.Option(help="Print only errors and the final line.")] = False,
+    set_: SetOption = None,
+) -> None:
+    """Sweep a scenario over parameters and replications into a results folder.
+
+    Example: negsim sweep scenarios/baseline.yaml --vary actors.russia.outside_option=0.2:0.8:7 --reps 200
+    """
+    from sim.sweep import resolve_sweep
+
+    with user_errors():
+        spec = resolve_sweep(
+            scenario, vary or [], design and design.value, samples, reps, seed, set_ or []
+        )
+    folder = out or Path("results") / spec.scenario.name
+    result = _run(spec, folder, executor, workers, chunk_size, address, resume, overwrite, quiet)
+    _finish(folder, result, quiet, scenario)
+
+
+def _run(spec, folder, executor, workers, chunk_size, address, resume, overwrite, quiet) -> Any:
+    """Run the sweep; Ctrl-C exits 130 with the resume command."""
+    from sim.sweep import run_sweep
+
+    kind = "dask" if address else executor.value
+    with user_errors():
+        result = run_sweep(
+            spec,
+            folder,
+            kind,
+            workers,
+            chunk_size,
+            address,
+            resume,
+            overwrite,
+            quiet,
+            command=sys.argv,
+        )
+    if result.status == "interrupted":
+        again = [a for a in sys.argv if a not in ("--overwrite", "--resume")]
+        print(
+            f"interrupted: {result.total} of {result.expected} runs kept in {folder}; "
+            f"resume with: {shlex.join(['negsim', *again[1:], '--resume'])}",
+            file=sys.stderr,
+        )
+        raise typer.Exit(130)
+    return result
+
+
+def _finish(folder: Path, result: Any, quiet: bool, scenario: Path) -> None:
+    """Write summary.csv, print the per-point table and the final line."""
+    from sim.sweep.store import Store, point_table, write_summary
+
+    store = Store(folder)
+    summary = write_summary(store)
+    if not quiet:
+        _print_points(point_table(store))
+        if summary is None:
+            print("summary.csv not written: sim.stats.summarise is not available", file=sys.stderr)
+    failed = f", {result.failed} failed" if result.failed else ""
+    typer.echo(
+        f"{result.total} runs ({result.ran} new{failed}) in {result.seconds:.1f} s; "
+        f"results in {folder}/"
+    )
+
+
+def _print_points(table: Any, limit: int = 40) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(title="Per design point")
+    params = [c for c in table.columns if c.startswith("param.")]
+    for col in ["point", *[p.removeprefix("param.") for p in params]]:
+        out.add_column(col, justify="right")
+    for col in ("runs", "p(agreement) [95% Wilson]", "mean rounds"):
+        out.add_column(col, justify="right")
+    for _, row in table.head(limit).iterrows():
+        out.add_row(
+            str(int(row["point"])),
+            *[f"{row[p]:.4g}" for p in params],
+            f"{int(row['runs'])}" + (f" ({int(row['failed'])} failed)" if row["failed"] else ""),
+            f"{row['p_agreement']:.3f} [{row['p_low']:.3f}, {row['p_high']:.3f}]",
+            f"{row['mean_rounds']:.2f}",
+        )
+    if len(table) > limit:
+        out.caption = f"first {limit} of {len(table)} points; all in summary.csv"
+    Console().print(out)
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML, or a sweep file naming one.")],
+    vary: VaryOption = None,
+    method: Annotated[Method, typer.Option(help="sobol (S1, ST) or morris (mu*, sigma).")] = (
+        Method.sobol
+    ),
+    samples: Samples = None,
+    reps: Reps = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: results/<name>-<method>).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only errors and the final line.")] = False,
+    set_: SetOption = None,
+) -> None:
+    """Global sensitivity of the outcomes to the --vary ranges (SALib Sobol or Morris).
+
+    Example: negsim sensitivity scenarios/baseline.yaml --vary actors.russia.patience=0.8:0.99
+    --vary actors.syria.patience=0.8:0.99 --method morris --samples 10 --reps 20
+    """
+    from sim.sweep import resolve_sweep
+
+    with user_errors():
+        spec = resolve_sweep(
+            scenario,
+            vary or [],
+            "saltelli" if method is Method.sobol else "morris",
+            samples,
+            reps,
+            seed,
+            set_ or [],
+        )
+        for axis in spec.axes:
+            if axis.values is not None:
+                raise ValueError(f"--vary {axis.path}: sensitivity needs a range LOW:HIGH")
+    folder = out or Path("results") / f"{spec.scenario.name}-{method.value}"
+    # Resuming reuses a finished identical sweep, so re-analysing costs nothing.
+    result = _run(spec, folder, Executor.process, workers, None, None, True, False, quiet)
+    with user_errors():
+        table = _indices(spec, folder)
+    if not quiet:
+        _print_indices(table, method)
+    from sim.plots.sensitivity import plot_sensitivity
+
+    paths = plot_sensitivity(table, folder / "plots")
+    from sim.sweep.store import Store, write_summary
+
+    write_summary(Store(folder))
+    typer.echo(
+        f"{result.total} runs, {spec.n_points} design points; indices in {folder}/sensitivity.csv, "
+        f"{len(paths)} plots in {folder}/plots/"
+    )
+
+
+def _indices(spec: Any, folder: Path) -> Any:
+    """One row per (outcome, parameter) with the SALib indices; written to sensitivity.csv."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.sweep.design import analyse
+    from sim.sweep.store import Store, outcome_columns, point_means
+
+    store = Store(folder)
+    columns = outcome_columns(store)
+    means = point_means(store, columns, spec.n_points)
+    rows = []
+    for col in columns:
+        y = means[col].to_numpy()
+        if np.isnan(y).any():
+            raise ValueError(f"{col}: some design points have no successful run")
+        res = analyse(spec.axes, spec.design, spec.points, y, spec.seed)
+        for j, path in enumerate(spec.paths):
+            rows.append({"outcome": col, "parameter": path} | {k: v[j] for k, v in res.items()})
+    table = pd.DataFrame(rows)
+    table.to_csv(folder / "sensitivity.csv", index=False)
+    return table
+
+
+def _print_indices(table: Any, method: Method) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    keys = [c for c in table.columns if c not in ("outcome", "parameter")]
+    console = Console()
+    for outcome, group in table.groupby("outcome", sort=False):
+        out = Table(title=f"{method.value} indices: {outcome}")
+        out.add_column("parameter")
+        for k in keys:
+            out.add_column(k, justify="right")
+        for _, row in group.iterrows():
+            out.add_row(row["parameter"], *[f"{row[k]:.3f}" for k in keys])
+        console.print(out)

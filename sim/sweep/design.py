@@ -1,0 +1,148 @@
+"""Experimental designs: each returns the design points, an array of shape (n_points, n_axes).
+
+Design sizes, for k axes and `samples` = N:
+- grid: the full factorial, the product of the axes' level counts (a range gives NUM levels);
+- lhs: N points, one per stratum of every axis (scipy.stats.qmc.LatinHypercube);
+- sobol: the next power of two ≥ N points of a scrambled Sobol sequence (scipy.stats.qmc.Sobol);
+- morris: N trajectories of k+1 points, (k+1)·N (SALib.sample.morris, 4 levels);
+- saltelli: N' (k+2) points with N' the next power of two ≥ N (SALib.sample.sobol, first and
+  total order only).
+Continuous designs are drawn on the unit cube, then scaled to [low, high]; an axis given as a list
+of values takes the value of the stratum the unit coordinate falls in.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.scenario.models import Axis
+
+
+def axis_levels(axis: Axis) -> np.ndarray:
+    """The levels of an axis on a grid: its listed values, or NUM evenly spaced from low to high."""
+    if axis.values is not None:
+        return np.asarray(axis.values, dtype=float)
+    if axis.num is None:
+        raise ValueError(f"{axis.path}: a range on a grid needs a number of levels")
+    return np.linspace(float(axis.low), float(axis.high), axis.num)  # type: ignore[arg-type]
+
+
+def grid(axes: Sequence[Axis]) -> np.ndarray:
+    """Full factorial over the axes' levels, the first axis varying slowest."""
+    levels = [axis_levels(a) for a in axes]
+    if not levels:
+        return np.zeros((1, 0))
+    return np.array(list(itertools.product(*levels)), dtype=float).reshape(-1, len(axes))
+
+
+def scale(unit: np.ndarray, axes: Sequence[Axis]) -> np.ndarray:
+    """Map unit-cube points onto the axes: ranges linearly, value lists by equal strata."""
+    out = np.empty_like(unit, dtype=float)
+    for j, axis in enumerate(axes):
+        u = unit[:, j]
+        if axis.values is not None:
+            values = np.asarray(axis.values, dtype=float)
+            idx = np.minimum((u * len(values)).astype(int), len(values) - 1)
+            out[:, j] = values[idx]
+        else:
+            low, high = float(axis.low), float(axis.high)  # type: ignore[arg-type]
+            out[:, j] = low + u * (high - low)
+    return out
+
+
+def next_power_of_two(n: int) -> int:
+    """The smallest power of two ≥ n (Sobol points keep their balance only in such blocks)."""
+    return 1 << max(0, int(n - 1).bit_length())
+
+
+def lhs(axes: Sequence[Axis], samples: int, seed: int) -> np.ndarray:
+    """Latin hypercube of `samples` points."""
+    from scipy.stats import qmc
+
+    return scale(qmc.LatinHypercube(d=len(axes), rng=seed).random(samples), axes)
+
+
+def sobol(axes: Sequence[Axis], samples: int, seed: int) -> np.ndarray:
+    """Scrambled Sobol sequence, rounded up to a power of two points."""
+    from scipy.stats import qmc
+
+    m = next_power_of_two(samples).bit_length() - 1
+    return scale(qmc.Sobol(d=len(axes), scramble=True, rng=seed).random_base2(m), axes)
+
+
+def salib_problem(axes: Sequence[Axis]) -> dict:
+    """The SALib problem on the unit cube (points are scaled onto the axes afterwards)."""
+    return {
+        "num_vars": len(axes),
+        "names": [a.path for a in axes],
+        "bounds": [[0.0, 1.0]] * len(axes),
+    }
+
+
+def morris(axes: Sequence[Axis], samples: int, seed: int, levels: int = 4) -> np.ndarray:
+    """Morris elementary-effects design: `samples` trajectories of k+1 points each."""
+    from SALib.sample import morris as sampler
+
+    unit = sampler.sample(salib_problem(axes), samples, num_levels=levels, seed=seed)
+    return scale(unit, axes)
+
+
+def saltelli(axes: Sequence[Axis], samples: int, seed: int) -> np.ndarray:
+    """Saltelli's scheme for Sobol indices (first and total order): N'(k+2) points."""
+    from SALib.sample import sobol as sampler
+
+    n = next_power_of_two(samples)
+    unit = sampler.sample(salib_problem(axes), n, calc_second_order=False, seed=seed)
+    return scale(unit, axes)
+
+
+def make_design(axes: Sequence[Axis], design: str, samples: int, seed: int) -> np.ndarray:
+    """The points of `design` over `axes`, shape (n_points, n_axes), reproducible from `seed`."""
+    if design == "grid":
+        return grid(axes)
+    makers = {"lhs": lhs, "sobol": sobol, "morris": morris, "saltelli": saltelli}
+    if design not in makers:
+        raise ValueError(f"unknown design {design!r}; expected grid or one of {sorted(makers)}")
+    return makers[design](axes, samples, seed)
+
+
+def design_size(n_axes: int, design: str, samples: int, grid_levels: Sequence[int] = ()) -> int:
+    """The number of points a design yields, without drawing it (see the module docstring)."""
+    if design == "grid":
+        return int(np.prod(grid_levels)) if grid_levels else 1
+    if design == "lhs":
+        return samples
+    if design == "sobol":
+        return next_power_of_two(samples)
+    if design == "morris":
+        return (n_axes + 1) * samples
+    if design == "saltelli":
+        return next_power_of_two(samples) * (n_axes + 2)
+    raise ValueError(f"unknown design {design!r}")
+
+
+def analyse(
+    axes: Sequence[Axis], design: str, points: np.ndarray, y: np.ndarray, seed: int
+) -> dict:
+    """SALib indices of one outcome `y` (a value per design point): Sobol S1/ST with confidence
+    for a saltelli design, Morris mu*/sigma for a morris design (inputs rescaled to [0, 1])."""
+    problem = salib_problem(axes)
+    if design == "saltelli":
+        from SALib.analyze import sobol as analyser
+
+        res = analyser.analyze(problem, y, calc_second_order=False, seed=seed)
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+    elif design == "morris":
+        from SALib.analyze import morris as analyser
+
+        low = np.array([a.low for a in axes], dtype=float)
+        high = np.array([a.high for a in axes], dtype=float)
+        span = np.where(high > low, high - low, 1.0)
+        res = analyser.analyze(problem, (points - low) / span, y, seed=seed)
+        keys = ("mu_star", "mu_star_conf", "sigma")
+    else:
+        raise ValueError(f"sensitivity indices need a saltelli or morris design, not {design!r}")
+    return {k: np.asarray(res[k], dtype=float) for k in keys}

@@ -1,0 +1,245 @@
+"""The results store: `manifest.json`, `runs/part-NNNNNN.parquet` (each written whole or not at
+all) and `summary.csv`, read back in bounded pieces so a million-run sweep never sits in memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.sweep.spec import SweepSpec
+
+MANIFEST = "manifest.json"
+RUNS = "runs"
+SUMMARY = "summary.csv"
+OWN = (MANIFEST, RUNS, SUMMARY, "sensitivity.csv", "plots")
+
+
+def now() -> str:
+    """The current time, ISO 8601 in UTC."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree, or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically: a temporary file in the same folder, then os.replace."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def new_manifest(spec: SweepSpec, settings: dict[str, Any]) -> dict[str, Any]:
+    """The manifest at the start of a sweep."""
+    import sim
+
+    return {
+        "scenario": spec.scenario.model_dump(mode="json"),
+        "scenario_file": spec.file,
+        "document": spec.document,
+        "sweep": spec.to_json() | {"chunk_size": settings.get("chunk_size")},
+        "points": spec.points.tolist(),
+        "fingerprint": spec.fingerprint(),
+        "version": sim.__version__,
+        "git_commit": git_commit(),
+        "command": settings.get("command") or sys.argv,
+        "executor": settings.get("executor"),
+        "workers": settings.get("workers"),
+        "started": now(),
+        "ended": None,
+        "status": "running",
+        "counts": {"ok": 0, "failed": 0, "total": 0, "expected": spec.n_runs},
+    }
+
+
+class Store:
+    """One sweep's results folder."""
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = Path(out)
+        self.runs = self.out / RUNS
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.out / MANIFEST
+
+    def is_empty(self) -> bool:
+        """True when the folder is absent or holds nothing."""
+        return not self.out.exists() or not any(self.out.iterdir())
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest (a ValueError the user can act on if missing)."""
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(
+                f"{self.out}: no {MANIFEST}; is this a negsim results folder?"
+            ) from None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json(self.manifest_path, manifest)
+
+    def clear(self) -> None:
+        """Remove negsim's own files from the folder (never anything else)."""
+        import shutil
+
+        for name in OWN:
+            path = self.out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+    def prepare(self) -> None:
+        """Create the folders and drop temporary files a killed sweep left behind."""
+        self.runs.mkdir(parents=True, exist_ok=True)
+        for tmp in self.runs.glob(".*.tmp"):
+            tmp.unlink()
+
+    def parts(self) -> list[Path]:
+        """The finished parts, in write order."""
+        return sorted(self.runs.glob("part-*.parquet"))
+
+    def next_index(self) -> int:
+        parts = self.parts()
+        return int(parts[-1].stem.split("-")[1]) + 1 if parts else 0
+
+    def write_part(self, rows: list[dict[str, Any]], index: int) -> Path:
+        """Write one chunk's rows as part-NNNNNN.parquet, whole or not at all."""
+        import pandas as pd
+
+        path = self.runs / f"part-{index:06d}.parquet"
+        tmp = self.runs / f".{path.name}.tmp"
+        pd.DataFrame(rows).to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+        return path
+
+    def iter_columns(self, columns: list[str]) -> Iterator[Any]:
+        """Each part's `columns` as a DataFrame (only those columns are read)."""
+        import pyarrow.parquet as pq
+
+        for part in self.parts():
+            names = pq.read_schema(part).names
+            yield pq.read_table(part, columns=[c for c in columns if c in names]).to_pandas()
+
+    def done(self, n_points: int, reps: int) -> tuple[np.ndarray, dict[str, int]]:
+        """Which (point, rep) runs are stored, and the counts by status."""
+        done = np.zeros((n_points, reps), dtype=bool)
+        counts = {"ok": 0, "failed": 0}
+        for df in self.iter_columns(["point", "rep", "status"]):
+            done[df["point"].to_numpy(), df["rep"].to_numpy()] = True
+            for status, n in df["status"].value_counts().items():
+                counts[str(status)] = counts.get(str(status), 0) + int(n)
+        return done, counts
+
+    def point_batches(self, max_rows: int = 200_000) -> Iterator[Any]:
+        """All runs, a batch of whole design points at a time (about `max_rows` rows each)."""
+        import pyarrow.dataset as ds
+
+        manifest = self.read_manifest()
+        n_points = manifest["sweep"]["n_points"]
+        reps = manifest["sweep"]["replications"]
+        step = max(1, max_rows // max(1, reps))
+        dataset = ds.dataset([str(p) for p in self.parts()], format="parquet")
+        for start in range(0, n_points, step):
+            where = (ds.field("point") >= start) & (ds.field("point") < start + step)
+            table = dataset.to_table(filter=where)
+            if table.num_rows:
+                yield table.to_pandas().sort_values(["point", "rep"], kind="stable")
+
+
+def write_summary(store: Store) -> Path | None:
+    """summary.csv via sim.stats.summarise, point batch by point batch; None if it is missing."""
+    try:
+        from sim.stats import summarise
+    except ImportError:
+        return None
+    import pandas as pd
+
+    pieces = [summarise(batch) for batch in store.point_batches()]
+    if not pieces:
+        return None
+    path = store.out / SUMMARY
+    tmp = path.with_name(f".{path.name}.tmp")
+    pd.concat(pieces, ignore_index=True).to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def point_table(store: Store) -> Any:
+    """Per design point: its parameters, runs, p(full agreement) with a Wilson interval, mean
+    rounds; built from four small columns of each part, never the whole sweep."""
+    import pandas as pd
+
+    manifest = store.read_manifest()
+    n_points = manifest["sweep"]["n_points"]
+    n, ok, agreed, rounds = (np.zeros(n_points) for _ in range(4))
+    for df in store.iter_columns(["point", "status", "agreed", "rounds_used"]):
+        good = (df["status"] == "ok").to_numpy()
+        pts = df["point"].to_numpy()
+        np.add.at(n, pts, 1)
+        np.add.at(ok, pts[good], 1)
+        np.add.at(agreed, pts[good], df["agreed"].to_numpy()[good].astype(float))
+        np.add.at(rounds, pts[good], df["rounds_used"].to_numpy()[good].astype(float))
+    from sim.stats import wilson_interval
+
+    lo, hi = wilson_interval(agreed, ok)
+    table = pd.DataFrame(
+        np.asarray(manifest["points"]).reshape(n_points, -1),
+        columns=[f"param.{a['path']}" for a in manifest["sweep"]["axes"]],
+    )
+    table.insert(0, "point", np.arange(n_points))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["runs"], table["failed"] = n.astype(int), (n - ok).astype(int)
+        table["p_agreement"], table["p_low"], table["p_high"] = agreed / ok, lo, hi
+        table["mean_rounds"] = rounds / ok
+    return table
+
+
+def point_means(store: Store, columns: list[str], n_points: int) -> Any:
+    """Mean of each column over the ok runs of every design point, part by part."""
+    import pandas as pd
+
+    sums = np.zeros((n_points, len(columns)))
+    n = np.zeros(n_points)
+    for df in store.iter_columns(["point", "status", *columns]):
+        df = df[df["status"] == "ok"]
+        pts = df["point"].to_numpy()
+        np.add.at(n, pts, 1)
+        np.add.at(sums, pts, df[columns].to_numpy(dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame(sums / n[:, None], columns=columns)
+
+
+def outcome_columns(store: Store) -> list[str]:
+    """The outcomes sensitivity analysis looks at: full agreement, issue values, actor utilities."""
+    import pyarrow.parquet as pq
+
+    parts = store.parts()
+    names = pq.read_schema(parts[0]).names if parts else []
+    return ["agreed"] + [
+        c
+        for c in names
+        if c.startswith(("issue.", "utility."))
+        and (c.endswith(".value") or c.startswith("utility."))
+    ]

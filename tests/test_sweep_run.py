@@ -1,0 +1,225 @@
+"""Sweeps end to end: identical results across executors, chunking, kills and resumes; failed runs
+recorded; the manifest; a stored run reproduced by `negsim run`."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sim
+import sim.cli.run
+import sim.cli.sweep
+import sim.results
+from sim.cli.app import app
+from sim.sweep import resolve_sweep, run_sweep
+from sim.sweep.seeds import run_seed
+
+BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
+CHEAP = ["protocol.deadline=4", "protocol.grid=3"]
+VARY = ["actors.russia.outside_option=0.2,0.5", "actors.syria.patience=0.85,0.95"]
+CLI = [sys.executable, "-c", "import sim.cli.sweep; from sim.cli.app import app; app()"]
+
+
+def small_spec(reps: int = 3, seed: int = 11):
+    return resolve_sweep(BASELINE, VARY, replications=reps, seed=seed, overrides=CHEAP)
+
+
+@pytest.fixture(scope="module")
+def serial_runs(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("serial")
+    run_sweep(small_spec(), out, executor="serial", chunk_size=5)
+    return out, sim.results.load(out)
+
+
+def test_rows_follow_the_contract(serial_runs) -> None:
+    _, runs = serial_runs
+    assert len(runs) == 4 * 3
+    assert list(zip(runs["point"], runs["rep"], strict=True)) == [
+        (p, r) for p in range(4) for r in range(3)
+    ]
+    assert (runs["status"] == "ok").all() and (runs["error"] == "").all()
+    assert [run_seed(11, p, r) for p, r in zip(runs["point"], runs["rep"], strict=True)] == list(
+        runs["seed"]
+    )
+    # Grid order: the first axis varies slowest.
+    assert list(runs.groupby("point")["param.actors.russia.outside_option"].first()) == [
+        0.2,
+        0.2,
+        0.5,
+        0.5,
+    ]
+    assert list(runs.groupby("point")["param.actors.syria.patience"].first()) == [
+        0.85,
+        0.95,
+        0.85,
+        0.95,
+    ]
+    assert {"agreed", "rounds_used", "issue.extradition.value", "utility.russia"} <= set(runs)
+
+
+@pytest.mark.slow
+def test_same_results_whatever_executor_workers_and_chunks(serial_runs, tmp_path: Path) -> None:
+    _, expected = serial_runs
+    for i, (executor, chunk) in enumerate([("process", 1), ("process", 5), ("dask", 2)]):
+        out = tmp_path / f"{executor}-{i}"
+        res = run_sweep(small_spec(), out, executor=executor, workers=2, chunk_size=chunk)
+        assert res.status == "complete" and res.ok == 12
+        assert len(list((out / "runs").glob("part-*.parquet"))) == -(-12 // chunk)
+        got = sim.results.load(out)
+        assert got.equals(expected), f"{executor} with chunks of {chunk} differs from serial"
+
+
+def test_a_stored_run_is_reproduced_by_negsim_run(serial_runs) -> None:
+    _, runs = serial_runs
+    row = runs.iloc[7]
+    sets = [f"--set={s}" for s in CHEAP]
+    for col in ("actors.russia.outside_option", "actors.syria.patience"):
+        sets.append(f"--set={col}={float(row['param.' + col])!r}")
+    result = CliRunner().invoke(
+        app, ["run", str(BASELINE), "--seed", str(row["seed"]), "--format", "json", *sets]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["agreed"] == row["agreed"] and record["rounds_used"] == row["rounds_used"]
+    for key, issue in record["issues"].items():
+        assert issue["value"] == row[f"issue.{key}.value"]
+    for key, u in record["utilities"].items():
+        assert u == row[f"utility.{key}"]
+
+
+def test_manifest_describes_the_sweep(serial_runs) -> None:
+    out, _ = serial_runs
+    m = sim.results.load_manifest(out)
+    spec = small_spec()
+    assert m["scenario"] == json.loads(json.dumps(spec.scenario.model_dump(mode="json")))
+    assert m["scenario"]["protocol"]["deadline"] == 4
+    assert m["sweep"]["design"] == "grid" and m["sweep"]["replications"] == 3
+    assert m["sweep"]["seed"] == 11 and m["sweep"]["chunk_size"] == 5
+    assert [a["path"] for a in m["sweep"]["axes"]] == spec.paths
+    assert m["counts"] == {"ok": 12, "failed": 0, "total": 12, "expected": 12}
+    assert m["version"] == sim.__version__ and m["status"] == "complete"
+    assert m["git_commit"] is None or len(m["git_commit"]) == 40
+    assert m["started"] <= m["ended"]
+    assert sim.results.load_scenario(out) == spec.scenario
+
+
+def test_a_failing_run_is_isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sim.sweep.execute as execute
+
+    real = execute.run_once
+
+    def flaky(spec, seed):
+        if spec.actors["russia"].outside_option == 0.5 and spec.actors["syria"].patience == 0.85:
+            raise RuntimeError("injected failure")
+        return real(spec, seed)
+
+    monkeypatch.setattr(execute, "run_once", flaky)
+    res = run_sweep(small_spec(), tmp_path / "f", executor="serial", chunk_size=4)
+    runs = sim.results.load(tmp_path / "f")
+    bad = runs[runs["point"] == 2]
+    assert (bad["status"] == "failed").all()
+    assert (bad["error"] == "RuntimeError: injected failure").all()
+    assert bad["utility.russia"].isna().all() and not bad["agreed"].any()
+    assert (runs.loc[runs["point"] != 2, "status"] == "ok").all()
+    assert (res.ok, res.failed) == (9, 3)
+    assert sim.results.load_manifest(tmp_path / "f")["counts"]["failed"] == 3
+
+
+def test_existing_folder_needs_resume_or_overwrite(serial_runs, tmp_path: Path) -> None:
+    out, _ = serial_runs
+    result = CliRunner().invoke(
+        app, ["sweep", str(BASELINE), "--out", str(out), "--executor", "serial", "--quiet"]
+    )
+    assert result.exit_code == 2 and "--resume" in result.stderr
+    with pytest.raises(ValueError, match="different sweep"):
+        run_sweep(small_spec(seed=12), out, executor="serial", resume=True)
+    # Resuming a finished sweep runs nothing and changes nothing.
+    res = run_sweep(small_spec(), out, executor="serial", resume=True)
+    assert res.ran == 0 and res.total == 12
+
+
+def _long_sweep(out: Path, *extra: str) -> list[str]:
+    sets = [f"--set={s}" for s in CHEAP]
+    vary = [f"--vary={v}" for v in VARY]
+    return [*CLI, "sweep", str(BASELINE), *vary, *sets, "--reps", "80", "--seed", "3",
+            "--chunk-size", "4", "--out", str(out), "--quiet", *extra]  # fmt: skip
+
+
+def _wait_for_a_part(out: Path, parts: int = 1, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while len(list((out / "runs").glob("part-*.parquet"))) < parts:
+        assert time.time() < deadline, "the sweep wrote nothing"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def long_reference(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("ref")
+    spec = resolve_sweep(BASELINE, VARY, replications=80, seed=3, overrides=CHEAP)
+    run_sweep(spec, out, executor="serial", chunk_size=7)
+    return sim.results.load(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["serial", "process"])
+def test_resume_after_sigkill_equals_uninterrupted(
+    executor: str, long_reference, tmp_path: Path
+) -> None:
+    # A random moment: after a random number of the 80 parts (4 runs each), plus a random delay.
+    parts, delay = random.randint(1, 40), random.uniform(0.0, 0.03)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(_long_sweep(out, "--executor", executor, "--workers", "2"))
+    _wait_for_a_part(out, parts)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = sim.results.load(out)
+    assert 0 < len(done) < len(long_reference), f"the kill after {parts} parts missed the sweep"
+    again = subprocess.run(
+        _long_sweep(out, "--executor", executor, "--resume"), capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    got = sim.results.load(out)
+    assert not got.duplicated(["point", "rep"]).any(), (
+        f"duplicates after a kill after {parts} parts"
+    )
+    assert got.equals(long_reference), f"killed after {parts} parts ({len(done)} runs kept)"
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_keeps_finished_parts(long_reference, tmp_path: Path) -> None:
+    out = tmp_path / "int"
+    proc = subprocess.Popen(
+        _long_sweep(out, "--executor", "process", "--workers", "2"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_a_part(out)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    manifest = sim.results.load_manifest(out)
+    kept = sim.results.load(out)
+    assert manifest["status"] == "interrupted"
+    assert manifest["counts"]["total"] == len(kept) > 0
+    # What was kept is exactly the uninterrupted sweep's rows for those runs.
+    ref = long_reference.set_index(["point", "rep"]).loc[
+        list(zip(kept["point"], kept["rep"], strict=True))
+    ]
+    assert np.array_equal(ref["seed"].to_numpy(), kept["seed"].to_numpy())
+    assert np.allclose(ref["utility.syria"], kept["utility.syria"], equal_nan=True)
+    again = subprocess.run(_long_sweep(out, "--resume"), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert sim.results.load(out).equals(long_reference)
+    assert os.path.exists(out / "summary.csv")
