@@ -142,7 +142,7 @@ def draw_offers(spec: Scenario, record: RunRecord, issue: str, ax: Any = None) -
         ax.plot(x, y, "-", color=LIGHT, lw=1, zorder=1)
         ax.scatter(x, y, c=[colours[o.proposer] for o in shown], s=45, edgecolor="black",
                    linewidth=0.5, zorder=3)  # fmt: skip
-    end = max(record.rounds_used, spec.protocol.deadline) - 0.5
+    end = max(record.rounds_used, 1) - 0.5
     style = "-" if out.agreed else ":"
     how = f"agreed in round {out.round}" if out.agreed else "reverted"
     ax.hlines(out.value, last, end, color="black", lw=2, ls=style, zorder=2)
@@ -169,14 +169,14 @@ def draw_answers(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure:
         thr = [v if math.isfinite(v) else np.nan for v in thr]
         c = colours[a]
         ax.plot(t, u, "-", color=c, lw=1.2, label=short_name(spec, a))
-        ax.plot(t, thr, "--", color=c, lw=1.2)
+        ax.plot(t, thr, "--", color=c, lw=1.2, marker="_", ms=12)
         for r, ans in seen:
             face = c if ans["accept"] else "white"
             marker = "X" if ans["walkout"] else "o"
             ax.plot(r, ans["utility"], marker, color=c, mfc=face, ms=6, zorder=3)
     ax.set_ylabel("utility")
-    ax.set_title("Answers: utility of the offer (solid; filled = accept, open = reject) "
-                 "vs acceptance threshold (dashed)", fontsize=9, loc="left")  # fmt: skip
+    ax.set_title("Answers: utility of the offer (solid; filled = accept, open = reject)\n"
+                 "against the acceptance threshold (dashed)", fontsize=9, loc="left")  # fmt: skip
     return fig
 
 
@@ -185,21 +185,23 @@ def run_figure(spec: Scenario, record: RunRecord, actors: tuple[str, str] | None
     a legend of proposers on the right."""
     keys = list(spec.issues)
     rows = len(keys) + 1
-    fig = new_figure((15, 1.75 * rows + 1.2))
-    grid = fig.add_gridspec(rows, 2, width_ratios=[1.25, 1])
-    first = fig.add_subplot(grid[0, 0])
-    left = [first] + [fig.add_subplot(grid[i, 0], sharex=first) for i in range(1, rows)]
+    fig = new_figure((15, max(1.75 * rows + 1.2, 7.5)))
+    outer = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
+    grid = outer[0, 0].subgridspec(rows, 1)
+    first = fig.add_subplot(grid[0])
+    left = [first] + [fig.add_subplot(grid[i], sharex=first) for i in range(1, rows)]
     for ax, k in zip(left, keys, strict=False):
         draw_offers(spec, record, k, ax=ax)
         ax.tick_params(axis="x", labelbottom=False)
     draw_answers(spec, record, ax=left[-1])
     left[-1].set_xlabel("round (0 = first offer)")
-    last = max(record.rounds_used, spec.protocol.deadline)
-    first.set_xlim(-0.5, last - 0.5)
-    first.set_xticks(range(last))
-    top = max(2, math.ceil(rows * 0.7))
-    draw_utility_space(utility_space(spec, record, actors), spec, ax=fig.add_subplot(grid[:top, 1]))
-    side = fig.add_subplot(grid[top:, 1])
+    from matplotlib.ticker import MaxNLocator
+
+    first.set_xlim(-0.5, max(record.rounds_used, 1) - 0.5)
+    first.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right = outer[0, 1].subgridspec(2, 1, height_ratios=[3, 1])
+    draw_utility_space(utility_space(spec, record, actors), spec, ax=fig.add_subplot(right[0]))
+    side = fig.add_subplot(right[1])
     side.axis("off")
     colours = colours_of(spec)
     handles = [
