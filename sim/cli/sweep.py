@@ -139,8 +139,9 @@ def _print_points(table: Any, limit: int = 40) -> None:
 
     out = Table(title="Per design point")
     params = [c for c in table.columns if c.startswith("param.")]
-    for col in ["point", *[p.removeprefix("param.") for p in params]]:
-        out.add_column(col, justify="right")
+    out.add_column("point", justify="right")
+    for p in params:  # the last two parts of a path name it (actors.russia.x -> russia.x)
+        out.add_column(".".join(p.split(".")[-2:]), justify="right", overflow="fold")
     for col in ("runs", "p(agreement) [95% Wilson]", "mean rounds"):
         out.add_column(col, justify="right")
     for _, row in table.head(limit).iterrows():
