@@ -3,6 +3,7 @@
 # Importing a command module registers its commands on `app`.
 import sim.cli.forecast
 import sim.cli.run
+import sim.cli.sweep
 from sim.cli.app import app
 
 __all__ = ["app", "main", "sim"]
