@@ -1,0 +1,272 @@
+"""Plots from small real sweeps: every command writes openable PNGs, the numbers behind the
+pictures agree with sim.stats and with hand counts, and the utility-space plot marks the Pareto
+frontier and Nash point of a case whose answer is derived by hand."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sim.cli.analyse
+import sim.cli.sweep  # registers sweep
+from sim.cli import app
+from sim.scenario import load_scenario
+from sim.scenario.models import Scenario
+from tests.conftest import ROOT
+
+runner = CliRunner()
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+CHEAP = ["--set", "protocol.deadline=4", "--set", "protocol.grid=3", "--executor", "serial"]
+
+
+def sweep(folder: Path, scenario: Path, *args: str) -> Path:
+    """A small real sweep written by `negsim sweep` into `folder`."""
+    result = runner.invoke(
+        app, ["sweep", str(scenario), "--out", str(folder), "--quiet", *CHEAP, *args]
+    )
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def results_a(tmp_path_factory) -> Path:
+    """Baseline, one swept axis (Russia's outside option at 0.2 and 0.5), 30 runs per point."""
+    folder = tmp_path_factory.mktemp("results") / "baseline"
+    return sweep(folder, BASELINE, "--vary", "actors.russia.outside_option=0.2,0.5", "--reps", "30")
+
+
+@pytest.fixture(scope="module")
+def results_b(tmp_path_factory) -> Path:
+    """Syrian hard line, no sweep axis, 40 runs."""
+    folder = tmp_path_factory.mktemp("results") / "hardline"
+    return sweep(folder, ROOT / "scenarios" / "syria_hardline.yaml", "--vary",
+                 "actors.russia.outside_option=0.3", "--reps", "40")  # fmt: skip
+
+
+def assert_png(path: Path) -> None:
+    """The file exists, is non-empty, and decodes as a PNG image of some size."""
+    assert path.is_file() and path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = mpimg.imread(path)
+    assert image.shape[0] > 100 and image.shape[1] > 100
+
+
+def test_plot_writes_every_panel_as_an_openable_png(results_a: Path) -> None:
+    result = runner.invoke(app, ["plot", str(results_a)])
+    assert result.exit_code == 0, result.output
+    paths = [Path(line) for line in result.stdout.split()]
+    stems = {p.stem for p in paths}
+    assert {"issue_values", "agreement", "utilities", "rounds"} <= stems
+    # one swept axis: curves against it, no heatmaps
+    assert any(s.startswith("sweep_actors_russia_outside_option") for s in stems)
+    assert not any(s.startswith("heatmap") for s in stems)
+    for p in paths:
+        assert p.parent == results_a / "plots"
+        assert_png(p)
+
+
+def test_two_swept_parameters_give_heatmaps(tmp_path: Path) -> None:
+    folder = sweep(tmp_path / "two", BASELINE, "--vary", "actors.russia.outside_option=0.2,0.5",
+                   "--vary", "actors.syria.patience=0.8,0.95", "--reps", "4")  # fmt: skip
+    result = runner.invoke(app, ["plot", str(folder), "--out", str(tmp_path / "pngs")])
+    assert result.exit_code == 0, result.output
+    stems = {Path(line).stem for line in result.stdout.split()}
+    assert {"heatmap_agreement", "heatmap_values"} <= stems
+    for line in result.stdout.split():
+        assert_png(Path(line))
+
+
+def test_plot_on_a_folder_without_results_is_a_clean_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plot", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a results folder" in result.output and "Traceback" not in result.output
+
+
+def test_compare_writes_the_figure_and_prints_differences(results_a, results_b, tmp_path) -> None:
+    out = tmp_path / "cmp.png"
+    result = runner.invoke(app, ["compare", str(results_a), str(results_b), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_png(out)
+    assert out.with_suffix(".csv").is_file()
+    assert "probability of full agreement on every issue (baseline vs hardline)" in result.stdout
+    assert "difference" in result.stdout
+
+
+def test_compare_needs_two_folders(results_a) -> None:
+    result = runner.invoke(app, ["compare", str(results_a)])
+    assert result.exit_code == 2 and "at least two" in result.output
+
+
+def test_differences_table_agrees_with_sim_stats_on_the_same_runs(results_a, results_b) -> None:
+    from sim import stats
+    from sim.plots import load_results
+    from sim.plots.compare import differences_table
+
+    a, b = load_results(results_a), load_results(results_b)
+    table = differences_table([a, b]).set_index("quantity")
+    ra, rb = a.runs[a.runs.status == "ok"], b.runs[b.runs.status == "ok"]
+    # Full agreement, counted by hand from the stored rows.
+    ka, kb = int(ra["agreed"].sum()), int(rb["agreed"].sum())
+    expected = stats.proportion_difference_interval(ka, len(ra), kb, len(rb))
+    row = table.loc["agreed"]
+    assert (row.a, row.b) == pytest.approx((ka / len(ra), kb / len(rb)))
+    assert (row.difference, row.lo, row.hi) == pytest.approx(expected)
+    # "Russia keeps at least reduced basing": value >= 0.5 (the middle anchor).
+    ka = int((ra["issue.russian_basing.value"] >= 0.5).sum())
+    kb = int((rb["issue.russian_basing.value"] >= 0.5).sum())
+    row = table.loc["issue.russian_basing.at_least_0.5"]
+    assert "reduced presence" in row.description
+    expected = stats.proportion_difference_interval(ka, len(ra), kb, len(rb))
+    assert (row.difference, row.lo, row.hi) == pytest.approx(expected)
+    assert row.text == stats.describe_difference(row.a, row.b, *expected)
+    # Means: Russia's utility, with the same seeded bootstrap.
+    row = table.loc["utility.russia"]
+    expected = stats.mean_difference_interval(ra["utility.russia"], rb["utility.russia"], rng=0)
+    assert (row.difference, row.lo, row.hi) == pytest.approx(expected)
+    assert row.difference == pytest.approx(
+        ra["utility.russia"].mean() - rb["utility.russia"].mean()
+    )
+
+
+def test_agreement_probabilities_and_wilson_bounds_match_hand_formula(results_a) -> None:
+    from sim.plots import load_results
+    from sim.plots.outcomes import agreement_table
+
+    r = load_results(results_a)
+    table = agreement_table(r.runs, r.spec).set_index("key")
+    ok = r.runs[r.runs.status == "ok"]
+    n, k = len(ok), int(ok["issue.extradition.agreed"].sum())
+    z = 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    row = table.loc["extradition"]
+    assert row.p == pytest.approx(p)
+    assert row.lo == pytest.approx(0.0 if k == 0 else centre - half)
+    assert row.hi == pytest.approx(1.0 if k == n else centre + half)
+
+
+def test_value_distribution_is_the_share_of_runs_at_each_value(results_a) -> None:
+    from sim.plots import load_results
+    from sim.plots.outcomes import value_distribution
+
+    r = load_results(results_a)
+    data = value_distribution(r.runs, "russian_basing")
+    assert (data["agreed"] + data["reverted"]).sum() == pytest.approx(1.0)
+    ok = r.runs[r.runs.status == "ok"]
+    for row in data.itertuples():
+        at = (ok["issue.russian_basing.value"] - row.value).abs() < 1e-6
+        assert row.agreed == pytest.approx((at & ok["issue.russian_basing.agreed"]).mean())
+
+
+def test_each_actor_keeps_its_colour_in_every_plot(results_a) -> None:
+    from matplotlib.colors import to_hex
+
+    from sim.plots import load_results
+    from sim.plots.outcomes import draw_utilities, utility_samples
+    from sim.plots.style import OKABE_ITO, colours_of
+
+    colours = colours_of(load_scenario(BASELINE))
+    assert len(set(colours.values())) == len(colours)
+    # The colour comes from the actor's position in the file, so scenarios that list the same
+    # actors in the same order (all the four-party ones) give Syria the same colour.
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        spec = load_scenario(path)
+        for i, (actor, colour) in enumerate(colours_of(spec).items()):
+            assert colour == OKABE_ITO[i]
+            if list(spec.actors) == list(colours):
+                assert colour == colours[actor]
+    r = load_results(results_a)
+    fig = draw_utilities(utility_samples(r.runs, r.spec), r.spec)
+    ax = fig.axes[0]
+    for actor, label, box in zip(r.spec.actors, ax.get_xticklabels(), ax.patches, strict=False):
+        assert to_hex(label.get_color()) == colours[actor].lower()
+        assert to_hex(box.get_facecolor()) == colours[actor].lower()
+
+
+# --- the single-run picture -----------------------------------------------------------------
+def symmetric_case() -> Scenario:
+    """Two actors, two issues. On `split` X wants 1 and Y wants 0; on `common` both want 1.
+    Quadratic loss, equal saliences, reversion split=0.5, common=0, so d = (0.375, 0.375)."""
+    data = {
+        "name": "symmetric",
+        "issues": {
+            "split": {"label": "Split", "reversion": 0.5, "veto": ["x", "y"]},
+            "common": {"label": "Common", "reversion": 0.0, "veto": ["x", "y"]},
+        },
+        "actors": {
+            "x": {"name": "X", "rho": 2, "preferences": {"split": {"ideal": 1.0, "salience": 1},
+                                                         "common": {"ideal": 1.0, "salience": 1}}},
+            "y": {"name": "Y", "rho": 2, "preferences": {"split": {"ideal": 0.0, "salience": 1},
+                                                         "common": {"ideal": 1.0, "salience": 1}}},
+        },
+        "protocol": {"deadline": 6, "grid": 5, "recognition": "rotation"},
+    }  # fmt: skip
+    return Scenario.model_validate(data)
+
+
+def test_utility_space_matches_the_hand_derived_answer() -> None:
+    from sim.plots.run import utility_space
+    from sim.runner import run_once
+
+    spec = symmetric_case()
+    space = utility_space(spec, run_once(spec, 1, trajectory=True))
+    # U_x = ½(1 − (1 − s)²) + ½(1 − (1 − c)²), U_y = ½(1 − s²) + ½(1 − (1 − c)²).
+    # d: s = 0.5, c = 0 gives ½·¾ + 0 = 0.375 for both.
+    assert space.disagreement == pytest.approx([0.375, 0.375])
+    # Frontier: c = 1 (both gain) and any s, since U_x rises and U_y falls in s: five packages.
+    front = space.packages[space.frontier]
+    assert sorted(front[:, 0]) == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+    assert np.all(front[:, 1] == 1.0)
+    # Symmetry: Nash and Kalai–Smorodinsky both at s = 0.5, c = 1, where each gets ½·¾ + ½ = 0.875.
+    for index in (space.nash, space.ks):
+        assert space.packages[index] == pytest.approx([0.5, 1.0])
+        assert space.points[index] == pytest.approx([0.875, 0.875])
+
+
+def test_utility_space_on_baseline_agrees_with_the_run_record_and_sim_analysis() -> None:
+    from sim.analysis import kalai_smorodinsky, nash_solution
+    from sim.plots.run import default_pair, utility_space
+    from sim.protocols.alternating import BargainingModel
+    from sim.runner import run_once
+
+    spec = load_scenario(BASELINE, ["protocol.grid=3", "protocol.deadline=4"])
+    # Most salient issue: basing, Σ normalised saliences 0.2 + 0.45 + 0.15 + 0.35 = 1.15 (US
+    # presence 1.05); its veto players are Syria and Russia.
+    assert default_pair(spec) == ("syria", "russia")
+    record = run_once(spec, 7, trajectory=True)
+    space = utility_space(spec, record)
+    model = BargainingModel(spec, rng=7)
+    assert space.nash == nash_solution(model.initial_tables, model.initial_disagreement)
+    assert space.ks == kalai_smorodinsky(model.initial_tables, model.initial_disagreement)
+    # The run record names the same Nash package.
+    nash = dict(zip(spec.issues, space.packages[space.nash], strict=True))
+    assert nash == pytest.approx(record.nash_package)
+    # Frontier by brute force in two dimensions: no package dominates a frontier point, and
+    # every package off the frontier is weakly dominated by one on it.
+    p = space.points
+    for i in space.frontier:
+        better = np.all(p >= p[i], axis=1) & np.any(p > p[i], axis=1)
+        assert not better.any()
+    front = p[space.frontier]
+    for row in p:
+        assert np.any(np.all(front >= row - 1e-12, axis=1))
+
+
+def test_run_plot_writes_a_png_for_every_shipped_scenario(tmp_path: Path) -> None:
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        out = tmp_path / f"{path.stem}.png"
+        result = runner.invoke(app, ["run", str(path), "--seed", "2", "--rounds", "4",
+                                     "--set", "protocol.grid=3", "--plot", str(out)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert_png(out)
+
+
+def test_analyse_module_registers_its_commands() -> None:
+    names = {c.name or c.callback.__name__ for c in sim.cli.analyse.app.registered_commands}
+    assert {"plot", "compare", "report"} <= names
