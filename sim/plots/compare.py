@@ -146,7 +146,8 @@ def compare_figure(results: list[Results]) -> Figure:
     for ax in axes[1:]:
         ax.set_ylabel("")
     top.suptitle(
-        "Final value of each issue (share of runs; triangles: ideal points; dashed line: reversion point)"
+        "Final value of each issue (share of runs; triangles: ideal points and dashed line: "
+        f"reversion point, both as in {results[0].name})"
     )
     left, middle, right = bottom.subplots(1, 3, width_ratios=[1.3, 1.2, 1])
     height = 0.8 / n
