@@ -73,8 +73,15 @@ def batch_run(spec: SweepSpec, processes: int) -> None:
 
     seeds = [run_seed(spec.seed, 0, rep) for rep in range(spec.replications)]
     scenarios = [spec.scenario_at(point) for point in range(spec.n_points)]
-    mesa.batch_run(CollectingModel, parameters={"spec": scenarios}, number_processes=processes,
-                   rng=seeds, max_steps=10_000, data_collection_period=-1, display_progress=False)
+    mesa.batch_run(
+        CollectingModel,
+        parameters={"spec": scenarios},
+        number_processes=processes,
+        rng=seeds,
+        max_steps=10_000,
+        data_collection_period=-1,
+        display_progress=False,
+    )
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -102,9 +109,20 @@ def tree_rss_mb(pid: int) -> float:
 def memory(runs: int, scenario: Path, workers: int) -> None:
     """Peak resident memory of a `negsim sweep` of `runs` runs, sampled every 0.2 s."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [str(ROOT / ".venv" / "bin" / "negsim"), "sweep", str(scenario), "--reps", str(runs),
-               "--vary", "protocol.deadline=20", "--workers", str(workers), "--quiet",
-               "--out", f"{tmp}/mem"]
+        cmd = [
+            str(ROOT / ".venv" / "bin" / "negsim"),
+            "sweep",
+            str(scenario),
+            "--reps",
+            str(runs),
+            "--vary",
+            "protocol.deadline=20",
+            "--workers",
+            str(workers),
+            "--quiet",
+            "--out",
+            f"{tmp}/mem",
+        ]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         peak = 0.0
@@ -112,44 +130,68 @@ def memory(runs: int, scenario: Path, workers: int) -> None:
             peak = max(peak, tree_rss_mb(proc.pid))
             time.sleep(0.2)
         seconds = time.perf_counter() - start
-        print(f"  {runs:,} runs of {scenario.name}, {workers} workers: {seconds:.0f} s, "
-              f"{runs / seconds:.0f} runs/s, peak RSS of the process tree {peak:.0f} MB "
-              f"(exit {proc.returncode})")
+        print(
+            f"  {runs:,} runs of {scenario.name}, {workers} workers: {seconds:.0f} s, "
+            f"{runs / seconds:.0f} runs/s, peak RSS of the process tree {peak:.0f} MB "
+            f"(exit {proc.returncode})"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000, help="runs per measurement")
     parser.add_argument("--memory-runs", type=int, default=1_000_000)
-    parser.add_argument("--memory-scenario", type=Path,
-                        default=ROOT / "scenarios" / "rubinstein_two_party.yaml",
-                        help="a cheap scenario, so a million runs finish in minutes")
+    parser.add_argument(
+        "--memory-scenario",
+        type=Path,
+        default=ROOT / "scenarios" / "rubinstein_two_party.yaml",
+        help="a cheap scenario, so a million runs finish in minutes",
+    )
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
 
     base = resolve_sweep(ROOT / "scenarios" / "baseline.yaml")
-    spec = resolve_sweep(ROOT / "scenarios" / "baseline.yaml",
-                         replications=max(1, args.runs // base.n_points))
+    spec = resolve_sweep(
+        ROOT / "scenarios" / "baseline.yaml", replications=max(1, args.runs // base.n_points)
+    )
     n = spec.n_runs
-    print(f"baseline scenario, {spec.n_points} points x {spec.replications} reps = {n:,} runs, "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, Mesa {mesa.__version__}")
+    print(
+        f"baseline scenario, {spec.n_points} points x {spec.replications} reps = {n:,} runs, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, Mesa {mesa.__version__}"
+    )
     loop = timed("direct loop (in process)", n, lambda: direct_loop(spec))
     with tempfile.TemporaryDirectory() as tmp:
-        serial = timed("negsim sweep, serial executor", n, lambda: run_sweep(
-            spec, f"{tmp}/s", executor="serial", workers=1))
-        one = timed("negsim sweep, process pool, 1 worker", n, lambda: run_sweep(
-            spec, f"{tmp}/p1", executor="process", workers=1))
-        two = timed("negsim sweep, process pool, 2 workers", n, lambda: run_sweep(
-            spec, f"{tmp}/p2", executor="process", workers=2))
-    rows = timed("negsim iter_rows, 2 workers (no store)", n,
-                 lambda: sum(1 for _ in iter_rows(spec, executor="process", workers=2)))
+        serial = timed(
+            "negsim sweep, serial executor",
+            n,
+            lambda: run_sweep(spec, f"{tmp}/s", executor="serial", workers=1),
+        )
+        one = timed(
+            "negsim sweep, process pool, 1 worker",
+            n,
+            lambda: run_sweep(spec, f"{tmp}/p1", executor="process", workers=1),
+        )
+        two = timed(
+            "negsim sweep, process pool, 2 workers",
+            n,
+            lambda: run_sweep(spec, f"{tmp}/p2", executor="process", workers=2),
+        )
+    rows = timed(
+        "negsim iter_rows, 2 workers (no store)",
+        n,
+        lambda: sum(1 for _ in iter_rows(spec, executor="process", workers=2)),
+    )
     batch = timed("mesa.batch_run, 2 processes", n, lambda: batch_run(spec, 2))
     print("ratios (same invocation):")
     print(f"  negsim 2 workers / mesa.batch_run 2 processes   {two / batch:6.2f}x  (target >= 2)")
-    print(f"  serial sweep / direct loop                      {serial / loop:6.2f}   "
-          f"(overhead {100 * (1 - serial / loop):+.1f}%, target within 10%)")
-    print(f"  1-worker pool / direct loop                     {one / loop:6.2f}   "
-          f"(overhead {100 * (1 - one / loop):+.1f}%)")
+    print(
+        f"  serial sweep / direct loop                      {serial / loop:6.2f}   "
+        f"(overhead {100 * (1 - serial / loop):+.1f}%, target within 10%)"
+    )
+    print(
+        f"  1-worker pool / direct loop                     {one / loop:6.2f}   "
+        f"(overhead {100 * (1 - one / loop):+.1f}%)"
+    )
     print(f"  2 workers / 1 worker                            {two / one:6.2f}x  (target >= 1.7)")
     print(f"  store cost: iter_rows / sweep, 2 workers        {rows / two:6.2f}")
     if not args.skip_memory:
