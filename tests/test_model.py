@@ -178,3 +178,14 @@ def test_events_do_not_change_the_scenario_object(baseline_path) -> None:
     record = run_once(spec, 2)
     assert record.events and spec.model_dump() == before
     assert math.isfinite(record.utilities["russia"])
+
+
+def test_runs_after_an_event_are_unaffected_by_it(baseline_path) -> None:
+    """Per-scenario arrays are shared between runs; an event must change only its own run."""
+    fired = load_scenario(baseline_path, ["events.0.hazard=1.0"])
+    first = run_once(fired, 4).to_dict()
+    assert first["events"]
+    assert run_once(fired, 4).to_dict() == first
+    calm = load_scenario(baseline_path, ["events.0.hazard=0.0"])
+    again = load_scenario(baseline_path, ["events.0.hazard=0.0"])  # a fresh, equal object
+    assert run_once(calm, 4).to_dict() == run_once(again, 4).to_dict()

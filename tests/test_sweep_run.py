@@ -79,6 +79,30 @@ def test_same_results_whatever_executor_workers_and_chunks(serial_runs, tmp_path
         assert got.equals(expected), f"{executor} with chunks of {chunk} differs from serial"
 
 
+@pytest.mark.slow
+def test_an_existing_dask_scheduler_by_address(serial_runs, tmp_path: Path) -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    _, expected = serial_runs
+    out = tmp_path / "by-address"
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        args = ["sweep", str(BASELINE), "--reps", "3", "--seed", "11", "--quiet"]
+        args += [f"--vary={v}" for v in VARY] + [f"--set={s}" for s in CHEAP]
+        args += ["--address", cluster.scheduler_address, "--out", str(out)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert sim.results.load_manifest(out)["executor"] == "dask"
+    assert sim.results.load(out).equals(expected)
+
+
 def test_a_stored_run_is_reproduced_by_negsim_run(serial_runs) -> None:
     _, runs = serial_runs
     row = runs.iloc[7]
@@ -170,6 +194,19 @@ def long_reference(tmp_path_factory: pytest.TempPathFactory):
     return sim.results.load(out)
 
 
+def _workers_exit_on_their_own(session: int, timeout: float = 20.0) -> None:
+    """Orphaned pool workers must notice the dead sweep and exit; clean up if they do not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(session, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(session, signal.SIGKILL)
+    pytest.fail("pool workers outlived the killed sweep process")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("executor", ["serial", "process"])
 def test_resume_after_sigkill_equals_uninterrupted(
@@ -178,11 +215,17 @@ def test_resume_after_sigkill_equals_uninterrupted(
     # A random moment: after a random number of the 80 parts (4 runs each), plus a random delay.
     parts, delay = random.randint(1, 40), random.uniform(0.0, 0.03)
     out = tmp_path / "killed"
-    proc = subprocess.Popen(_long_sweep(out, "--executor", executor, "--workers", "2"))
+    proc = subprocess.Popen(
+        _long_sweep(out, "--executor", executor, "--workers", "2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     _wait_for_a_part(out, parts)
     time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(signal.SIGKILL)  # the sweep process alone, as the OOM killer would
     proc.wait()
+    _workers_exit_on_their_own(proc.pid)
     done = sim.results.load(out)
     assert 0 < len(done) < len(long_reference), f"the kill after {parts} parts missed the sweep"
     again = subprocess.run(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -16,6 +18,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
+
+
+class Format(StrEnum):
+    """Output formats of commands that print a result."""
+
+    text = "text"
+    json = "json"
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a scenario value by dotted path: PATH=VALUE (repeatable)."
+    ),
+]
 
 
 @contextmanager

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sim.cli.app import app, user_errors
-
-
-class ForecastFormat(StrEnum):
-    """Output formats of `negsim forecast`."""
-
-    text = "text"
-    json = "json"
+from sim.cli.app import Format, app, user_errors
 
 
 @app.command()
@@ -26,8 +18,8 @@ def forecast(
     ],
     rounds: Annotated[int, typer.Option(min=0, help="Rounds of challenges and offers.")] = 8,
     format: Annotated[
-        ForecastFormat, typer.Option("--format", help="A table of rounds, or one JSON object.")
-    ] = ForecastFormat.text,
+        Format, typer.Option("--format", help="A table of rounds, or one JSON object.")
+    ] = Format.text,
 ) -> None:
     """Forecast one issue with the expected-utility model (Scholz, Calbert & Smith 2011).
 
@@ -39,7 +31,7 @@ def forecast(
     with user_errors():
         spec = read_table(table)
         result = forecast_issue(spec.capability, spec.position, spec.salience, rounds=rounds)
-    if format is ForecastFormat.json:
+    if format is Format.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
     from rich.console import Console

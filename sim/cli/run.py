@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sim.cli.app import app, user_errors
-
-
-class Format(StrEnum):
-    """Output formats of commands that print a result."""
-
-    text = "text"
-    json = "json"
-
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set", help="Override a scenario value by dotted path: PATH=VALUE (repeatable)."
-    ),
-]
+from sim.cli.app import Format, SetOption, app, user_errors
 
 
 @app.command()

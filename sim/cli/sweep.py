@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import app, user_errors
+from sim.cli.app import SetOption, app, user_errors
 
 
 class Design(StrEnum):
@@ -39,10 +39,6 @@ VaryOption = Annotated[
         help="Swept parameter: PATH=LOW:HIGH:NUM, PATH=LOW:HIGH (for lhs/sobol/morris) or "
         "PATH=v1,v2,... (repeatable; replaces the file's sweep axes).",
     ),
-]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override a scenario value: PATH=VALUE (repeatable)."),
 ]
 Workers = Annotated[int | None, typer.Option(help="Worker processes (default: one per CPU).")]
 Reps = Annotated[int | None, typer.Option("--reps", help="Replications per design point.")]

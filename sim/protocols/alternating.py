@@ -9,6 +9,7 @@ open issue accepts or rejects it. The agents are thin: the maths is in `sim.payo
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,43 +102,22 @@ class BargainingModel(mesa.Model):
     def __init__(self, spec: Scenario, rng: Any = None, trajectory: bool = True) -> None:
         super().__init__(rng=rng)
         self.spec, self.keep_trajectory = spec, trajectory
-        self.issue_keys = list(spec.issues)
-        self.actor_keys = list(spec.actors)
+        self.base = scenario_arrays(spec)
+        self.issue_keys, self.actor_keys = self.base["issues"], self.base["actors"]
         n_a, n_k = len(self.actor_keys), len(self.issue_keys)
-        actors = [spec.actors[a] for a in self.actor_keys]
-        self.ideal = np.array(
-            [
-                [a.preferences[k].ideal if k in a.preferences else 0.5 for k in self.issue_keys]
-                for a in actors
-            ]
-        )
-        self.salience = np.array(
-            [
-                [a.preferences[k].salience if k in a.preferences else 0.0 for k in self.issue_keys]
-                for a in actors
-            ]
-        )
-        self.rho = np.array([a.rho for a in actors])
         # Per-run copies of the parameters events may change (the scenario stays untouched).
-        self.outside = np.array(
-            [np.nan if a.outside_option is None else a.outside_option for a in actors]
+        for name in ("ideal", "salience", "outside", "patience", "capability", "rationality"):
+            setattr(self, name, self.base[name].copy())
+        self.rho, self.gamma, self.full_grid = (
+            self.base["rho"],
+            self.base["gamma"],
+            self.base["grid"],
         )
-        self.patience = np.array([a.patience for a in actors])
-        self.capability = np.array([a.capability for a in actors])
-        self.rationality = np.array([a.rationality for a in actors])
-        self.gamma = np.zeros((n_a, n_k, n_k))
-        for i, a in enumerate(actors):
-            for link in a.linkage:
-                first, second = (self.issue_keys.index(x) for x in link.issues)
-                self.gamma[i, first, second] += link.gamma
-        self.reversion = np.array([spec.issues[k].reversion for k in self.issue_keys])
-        self.veto = np.array(
-            [[a in spec.issues[k].veto for a in self.actor_keys] for k in self.issue_keys]
-        )
+        self.reversion, self.veto = self.base["reversion"], self.base["veto"]
         self.deadline = spec.protocol.deadline
         # Perception noise, drawn once per run: observer o sees target j's ideal points with
         # additive Gaussian error and saliences with multiplicative log-normal error.
-        noise = np.array([a.perception_noise for a in actors])[:, None, None]
+        noise = self.base["noise"][:, None, None]
         self.ideal_error = self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise
         self.salience_error = np.exp(self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise)
         for i in range(n_a):
@@ -145,8 +125,7 @@ class BargainingModel(mesa.Model):
         order = spec.protocol.order or self.actor_keys
         self.rotation = [self.actor_keys.index(a) for a in order]
         self.negotiators = [
-            Negotiator(self, key, i, a)
-            for i, (key, a) in enumerate(zip(self.actor_keys, actors, strict=True))
+            Negotiator(self, key, i, spec.actors[key]) for i, key in enumerate(self.actor_keys)
         ]
         self.events = EventBook(spec, self)
         self.closed = np.full(n_k, np.nan)
@@ -158,9 +137,34 @@ class BargainingModel(mesa.Model):
         self.trajectory: list[Offer] = []
         self._tables: dict[Any, Any] = {}  # depends on what is closed and on parameters
         self._full: dict[Any, Any] = {}  # tables over the full grid: depend on parameters only
-        self.full_grid = payoffs.package_grid(spec.protocol.grid, np.full(n_k, np.nan))
-        self.initial_disagreement = self._disagreements()
-        self.initial_tables = self.true_utilities()
+
+    @property
+    def initial_tables(self) -> np.ndarray:
+        """Every actor's utility of every package of the full grid, before any event: (n, A)."""
+        if "tables" not in self.base:
+            weight = payoffs.normalise_saliences(self.base["salience"])
+            self.base["tables"] = payoffs.grid_utilities(
+                self.spec.protocol.grid,
+                self.base["ideal"],
+                weight,
+                self.rho,
+                self.gamma,
+                self.full_grid,
+            )
+        return self.base["tables"]
+
+    @property
+    def initial_disagreement(self) -> np.ndarray:
+        """Every actor's disagreement payoff before anything closes or fires."""
+        if "disagreement" not in self.base:
+            weight = payoffs.normalise_saliences(self.base["salience"])
+            reversion = payoffs.utilities(
+                self.reversion[None, :], self.base["ideal"], weight, self.rho, self.gamma
+            )[0]
+            self.base["disagreement"] = payoffs.disagreement_payoffs(
+                reversion, self.base["outside"]
+            )
+        return self.base["disagreement"]
 
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
@@ -195,17 +199,39 @@ class BargainingModel(mesa.Model):
             )
         return self._tables["grid"]
 
-    def _grid_table(self, name: Any, ideal: np.ndarray, salience: np.ndarray) -> np.ndarray:
-        """Utilities over the current grid, sliced from the full-grid table where possible."""
+    def _seen_full(self) -> np.ndarray:
+        """Every observer's perceived utility of every full-grid package to every actor, in one
+        batched computation: (n, observers, actors). An actor sees itself truly, so the
+        diagonal is the true table."""
+        if "seen" not in self._full:
+            n_a, n_k = self.ideal.shape
+            ideal = np.clip(self.ideal[None] + self.ideal_error, 0.0, 1.0).reshape(-1, n_k)
+            weight = payoffs.normalise_saliences(self.salience[None] * self.salience_error)
+            seen = payoffs.grid_utilities(
+                self.spec.protocol.grid,
+                ideal,
+                weight.reshape(-1, n_k),
+                np.tile(self.rho, n_a),
+                np.tile(self.gamma, (n_a, 1, 1)),
+                self.full_grid,
+            )
+            self._full["seen"] = seen.reshape(len(self.full_grid), n_a, n_a)
+        return self._full["seen"]
+
+    def _grid_table(self, observer: int | None) -> np.ndarray:
+        """Utilities (n, A) over the current grid as `observer` sees them (None: the truth),
+        sliced from the full-grid table where possible."""
         rows = self._rows()
         if rows is None:
-            return self.utilities(self.grid, ideal, salience)
-        if name not in self._full:
-            weight = payoffs.normalise_saliences(salience)
-            self._full[name] = payoffs.grid_utilities(
-                self.spec.protocol.grid, ideal, weight, self.rho, self.gamma, self.full_grid
+            ideal, salience = (
+                (self.ideal, self.salience) if observer is None else self.perceived(observer)
             )
-        return self._full[name][rows]
+            return self.utilities(self.grid, ideal, salience)
+        seen = self._seen_full()
+        if observer is None:
+            diagonal = np.arange(seen.shape[1])
+            return seen[rows][:, diagonal, diagonal]
+        return seen[rows, observer]
 
     def utilities(
         self, packages: np.ndarray, ideal: np.ndarray, salience: np.ndarray
@@ -217,7 +243,7 @@ class BargainingModel(mesa.Model):
     def true_utilities(self) -> np.ndarray:
         """Every actor's true utility of every grid package: (n, A)."""
         if "true" not in self._tables:
-            self._tables["true"] = self._grid_table("true", self.ideal, self.salience)
+            self._tables["true"] = self._grid_table(None)
         return self._tables["true"]
 
     def utility_of(self, package: np.ndarray, i: int) -> float:
@@ -260,7 +286,7 @@ class BargainingModel(mesa.Model):
         key = ("offer", proposer)
         if key not in self._tables:
             ideal, salience = self.perceived(proposer)
-            seen = self._grid_table(("seen", proposer), ideal, salience)
+            seen = self._grid_table(proposer)
             seen_d = payoffs.disagreement_payoffs(
                 self.utilities(self.reversion_package()[None, :], ideal, salience)[0], self.outside
             )
@@ -448,10 +474,67 @@ class BargainingModel(mesa.Model):
         initial package grid and disagreement point (None when no package beats disagreement)."""
         from sim.analysis.solutions import nash_solution, utility_distance
 
-        grid = payoffs.package_grid(self.spec.protocol.grid, np.full(len(self.issue_keys), np.nan))
-        index = nash_solution(self.initial_tables, self.initial_disagreement)
+        if "nash" not in self.base:
+            self.base["nash"] = nash_solution(self.initial_tables, self.initial_disagreement)
+        index = self.base["nash"]
         if index is None:
             return None, None
         point = self.initial_tables[index]
-        package = {k: float(grid[index, i]) for i, k in enumerate(self.issue_keys)}
+        package = {k: float(self.full_grid[index, i]) for i, k in enumerate(self.issue_keys)}
         return utility_distance(outcome_utility, point), package
+
+
+_SCENARIOS: OrderedDict[int, tuple[Scenario, dict[str, Any]]] = OrderedDict()
+
+
+def scenario_arrays(spec: Scenario) -> dict[str, Any]:
+    """A scenario's parameters as arrays, with its package grid and (filled in lazily) its
+    seed-independent tables, built once per scenario object: a sweep runs each design point's
+    scenario many times. Scenarios are treated as immutable once validated."""
+    hit = _SCENARIOS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        _SCENARIOS.move_to_end(id(spec))
+        return hit[1]
+    issues, actors = list(spec.issues), list(spec.actors)
+    specs = [spec.actors[a] for a in actors]
+
+    def per_issue(field: str, default: float) -> np.ndarray:
+        return np.array(
+            [
+                [
+                    getattr(a.preferences[k], field) if k in a.preferences else default
+                    for k in issues
+                ]
+                for a in specs
+            ]
+        )
+
+    gamma = np.zeros((len(actors), len(issues), len(issues)))
+    for i, a in enumerate(specs):
+        for link in a.linkage:
+            gamma[i, issues.index(link.issues[0]), issues.index(link.issues[1])] += link.gamma
+    arrays: dict[str, Any] = {
+        "issues": issues,
+        "actors": actors,
+        "ideal": per_issue("ideal", 0.5),
+        "salience": per_issue("salience", 0.0),
+        "rho": np.array([a.rho for a in specs]),
+        "gamma": gamma,
+        "outside": np.array(
+            [np.nan if a.outside_option is None else a.outside_option for a in specs]
+        ),
+        "patience": np.array([a.patience for a in specs]),
+        "capability": np.array([a.capability for a in specs]),
+        "rationality": np.array([a.rationality for a in specs]),
+        "noise": np.array([a.perception_noise for a in specs]),
+        "reversion": np.array([spec.issues[k].reversion for k in issues]),
+        "veto": np.array([[a in spec.issues[k].veto for a in actors] for k in issues]),
+        "grid": payoffs.package_grid(spec.protocol.grid, np.full(len(issues), np.nan)),
+    }
+    for value in arrays.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # shared by every run of this scenario
+    _SCENARIOS[id(spec)] = (spec, arrays)
+    if len(_SCENARIOS) > 64:
+        _SCENARIOS.popitem(last=False)
+    return arrays

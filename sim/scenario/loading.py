@@ -230,9 +230,8 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, override (`PATH=VALUE` strings) and validate one scenario file."""
-    doc = read_document(path)
+def apply_overrides(doc: Document, overrides: Iterable[str]) -> None:
+    """Apply `PATH=VALUE` strings (from --set) to the document, naming its file in errors."""
     for text in overrides:
         try:
             key, value = parse_override(text)
@@ -241,4 +240,10 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         except ValueError as exc:
             raise ScenarioError(doc.file, None, "", str(exc)) from None
         apply_override(doc, key, value)
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override (`PATH=VALUE` strings) and validate one scenario file."""
+    doc = read_document(path)
+    apply_overrides(doc, overrides)
     return validate_document(doc)

@@ -164,11 +164,27 @@ def execute(
         raise ValueError(f"unknown executor {executor!r}; expected one of {list(EXECUTORS)}")
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels the work and keeps finished chunks."""
+def _init_worker(sweep_pid: int) -> None:
+    """Workers leave Ctrl-C to the parent, which cancels the work and keeps finished chunks; and
+    they exit on their own if the sweep process dies (killed outright, its pool cannot stop
+    them, and they would otherwise wait on their task queue forever)."""
     import signal
+    import threading
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(sweep_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a process exists under that id
+                pass
+
+    threading.Thread(target=watch, daemon=True, name="negsim-parent-watch").start()
 
 
 def _process_pool(chunks: Iterable[Chunk], workers: int) -> Iterator[list[dict[str, Any]]]:
@@ -178,7 +194,10 @@ def _process_pool(chunks: Iterable[Chunk], workers: int) -> Iterator[list[dict[s
     # Never fork: Mesa and numpy threads do not survive it; forkserver starts clean and fast.
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(
-        workers, mp_context=mp.get_context(method), initializer=_ignore_sigint
+        workers,
+        mp_context=mp.get_context(method),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     pending: set = set()
     source = iter(chunks)

@@ -16,7 +16,7 @@ from sim.scenario.loading import (
     Document,
     ScenarioError,
     apply_override,
-    parse_override,
+    apply_overrides,
     read_document,
     validate_document,
 )
@@ -131,14 +131,7 @@ def resolve_sweep(
         if not target.is_absolute():
             target = Path(path).parent / target
         doc = read_document(target)
-    for text in overrides:
-        try:
-            key, value = parse_override(text)
-        except ScenarioError as exc:
-            raise ScenarioError(doc.file, None, text, exc.message) from None
-        except ValueError as exc:
-            raise ScenarioError(doc.file, None, "", str(exc)) from None
-        apply_override(doc, key, value)
+    apply_overrides(doc, overrides)
     block = _sweep_block(sweep_doc)
     base_data = {k: v for k, v in doc.data.items() if k != "sweep"}
     scenario = validate_document(Document(doc.file, copy.deepcopy(base_data), doc.lines))

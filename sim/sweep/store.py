@@ -152,31 +152,64 @@ class Store:
                 counts[str(status)] = counts.get(str(status), 0) + int(n)
         return done, counts
 
-    def point_batches(self, max_rows: int = 200_000) -> Iterator[Any]:
-        """All runs, a batch of whole design points at a time (about `max_rows` rows each)."""
+    def point_ranges(self, max_rows: int = 200_000) -> Iterator[Any]:
+        """pyarrow filters selecting whole design points, about `max_rows` rows at a time (one
+        point at a time when a point alone has more)."""
         import pyarrow.dataset as ds
 
         manifest = self.read_manifest()
         n_points = manifest["sweep"]["n_points"]
-        reps = manifest["sweep"]["replications"]
-        step = max(1, max_rows // max(1, reps))
-        dataset = ds.dataset([str(p) for p in self.parts()], format="parquet")
+        step = max(1, max_rows // max(1, manifest["sweep"]["replications"]))
         for start in range(0, n_points, step):
-            where = (ds.field("point") >= start) & (ds.field("point") < start + step)
-            table = dataset.to_table(filter=where)
-            if table.num_rows:
-                yield table.to_pandas().sort_values(["point", "rep"], kind="stable")
+            yield (ds.field("point") >= start) & (ds.field("point") < start + step)
+
+
+def summary_column_groups(names: list[str]) -> list[list[str]]:
+    """The outcome columns `summarise` reads, in small groups in its output order, so that a
+    summary never holds more than a few columns of a large design point at once."""
+    flags = [
+        c for c in names if c == "agreed" or (c.startswith("issue.") and c.endswith(".agreed"))
+    ]
+    values = [c for c in names if c.startswith("issue.") and c.endswith(".value")]
+    utilities = [c for c in names if c.startswith("utility.")]
+    discounted = [c for c in names if c.startswith("utility_discounted.")]
+    last = [c for c in ("rounds_used", "nash_distance") if c in names]
+    # summarise finds issues by their value columns, so the flags travel with the values.
+    groups = [flags + values, *([c] for c in utilities), discounted, last]
+    return [g for g in groups if g]
 
 
 def write_summary(store: Store) -> Path | None:
-    """summary.csv via sim.stats.summarise, point batch by point batch; None if it is missing."""
+    """summary.csv via sim.stats.summarise. Memory stays bounded however large the sweep: the
+    runs are read a batch of whole design points and a group of columns at a time."""
     try:
         from sim.stats import summarise
     except ImportError:
         return None
     import pandas as pd
+    import pyarrow.dataset as ds
 
-    pieces = [summarise(batch) for batch in store.point_batches()]
+    parts = store.parts()
+    if not parts:
+        return None
+    dataset = ds.dataset([str(p) for p in parts], format="parquet")
+    names = dataset.schema.names
+    keys = [c for c in ("scenario", "point", "rep", "status") if c in names]
+    keys += [c for c in names if c.startswith("param.")]
+    pieces = []
+    for where in store.point_ranges():
+        frames: list[Any] = []
+        for group in summary_column_groups(names):
+            table = dataset.to_table(columns=keys + group, filter=where)
+            if not table.num_rows:
+                break
+            # Sorted, so float sums do not depend on the order parts were written in.
+            frame = summarise(table.to_pandas().sort_values(["point", "rep"], kind="stable"))
+            if frames:  # the design point's keys and counts are already in the first frame
+                frame = frame.drop(columns=[c for c in frame.columns if c in frames[0].columns])
+            frames.append(frame)
+        if frames:
+            pieces.append(pd.concat(frames, axis=1))
     if not pieces:
         return None
     path = store.out / SUMMARY
