@@ -329,20 +329,26 @@ class BargainingModel(mesa.Model):
 
     def open_issues(self) -> list[int]:
         """Indices of the issues still open."""
-        return [int(k) for k in np.flatnonzero(np.isnan(self.closed))]
+        if "open" not in self._tables:
+            self._tables["open"] = [int(k) for k in np.flatnonzero(np.isnan(self.closed))]
+        return self._tables["open"]
 
     def responders(self, proposer: int) -> list[int]:
         """Veto players of any open issue, other than the proposer."""
-        open_ = self.open_issues()
-        return [
-            j for j in range(len(self.actor_keys)) if j != proposer and self.veto[open_, j].any()
-        ]
+        key = ("responders", proposer)
+        if key not in self._tables:
+            vetoes = self.veto[self.open_issues()].any(axis=0)
+            self._tables[key] = [j for j in np.flatnonzero(vetoes).tolist() if j != proposer]
+        return self._tables[key]
 
     def recognise(self) -> int:
         """The proposer of this round: fixed rotation, or ∝ capability (Baron–Ferejohn)."""
         if self.spec.protocol.recognition == "capability":
-            cap = self.capability
-            return int(self.rng.choice(len(cap), p=cap / cap.sum()))
+            # What Generator.choice(p=...) does, without its per-call checks: one uniform draw
+            # against the cumulative distribution.
+            cdf = np.cumsum(self.capability)
+            cdf /= cdf[-1]
+            return int(cdf.searchsorted(self.rng.random(), side="right"))
         return self.rotation[self.round % len(self.rotation)]
 
     def close(self, k: int, value: float, agreed: bool) -> None:
