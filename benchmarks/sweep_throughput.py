@@ -84,55 +84,59 @@ def batch_run(spec: SweepSpec, processes: int) -> None:
     )
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (MB)."""
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of a process and all its descendants (MB), from /proc: the plain sum of
+    RSS (counts pages that processes share, e.g. imported libraries, once per process) and the
+    sum of PSS (shares each shared page out among the processes that map it)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [pid]
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(
+                        int(entry)
+                    )
+            except (OSError, IndexError, ValueError):
+                continue
+    rss = pss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
         stack.extend(children.get(p, []))
-    return total / 2**20
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss / 1024, pss / 1024
 
 
-def memory(runs: int, scenario: Path, workers: int) -> None:
-    """Peak resident memory of a `negsim sweep` of `runs` runs, sampled every 0.2 s."""
+def memory(runs: int, points: int, scenario: Path, workers: int) -> None:
+    """Peak memory of a `negsim sweep` of `runs` runs over `points` design points, sampled every
+    0.2 s over the sweep's whole process tree."""
     with tempfile.TemporaryDirectory() as tmp:
+        vary = f"protocol.deadline=20:{19 + points}:{points}"
         cmd = [
-            str(ROOT / ".venv" / "bin" / "negsim"),
-            "sweep",
-            str(scenario),
-            "--reps",
-            str(runs),
-            "--vary",
-            "protocol.deadline=20",
-            "--workers",
-            str(workers),
-            "--quiet",
-            "--out",
-            f"{tmp}/mem",
-        ]
+            str(ROOT / ".venv" / "bin" / "negsim"), "sweep", str(scenario),
+            "--reps", str(runs // points), "--vary", vary, "--workers", str(workers),
+            "--quiet", "--out", f"{tmp}/mem",
+        ]  # fmt: skip
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-        peak = 0.0
+        peak_rss = peak_pss = 0.0
         while proc.poll() is None:
-            peak = max(peak, tree_rss_mb(proc.pid))
+            rss, pss = tree_memory_mb(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.2)
         seconds = time.perf_counter() - start
         print(
-            f"  {runs:,} runs of {scenario.name}, {workers} workers: {seconds:.0f} s, "
-            f"{runs / seconds:.0f} runs/s, peak RSS of the process tree {peak:.0f} MB "
+            f"  {runs:,} runs ({points} points) of {scenario.name}, {workers} workers: "
+            f"{seconds:.0f} s, {runs / seconds:.0f} runs/s; peak memory of the process tree: "
+            f"PSS {peak_pss:.0f} MB, RSS summed over processes {peak_rss:.0f} MB "
             f"(exit {proc.returncode})"
         )
 
@@ -141,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000, help="runs per measurement")
     parser.add_argument("--memory-runs", type=int, default=1_000_000)
+    parser.add_argument("--memory-points", type=int, default=100, help="design points")
     parser.add_argument(
         "--memory-scenario",
         type=Path,
@@ -148,8 +153,12 @@ def main() -> None:
         help="a cheap scenario, so a million runs finish in minutes",
     )
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-only", action="store_true")
     args = parser.parse_args()
 
+    if args.memory_only:
+        memory(args.memory_runs, args.memory_points, args.memory_scenario, 2)
+        return
     base = resolve_sweep(ROOT / "scenarios" / "baseline.yaml")
     spec = resolve_sweep(
         ROOT / "scenarios" / "baseline.yaml", replications=max(1, args.runs // base.n_points)
@@ -196,7 +205,7 @@ def main() -> None:
     print(f"  store cost: iter_rows / sweep, 2 workers        {rows / two:6.2f}")
     if not args.skip_memory:
         print("memory:")
-        memory(args.memory_runs, args.memory_scenario, 2)
+        memory(args.memory_runs, args.memory_points, args.memory_scenario, 2)
 
 
 if __name__ == "__main__":

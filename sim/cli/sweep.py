@@ -167,6 +167,9 @@ def sensitivity(
     out: Annotated[
         Path | None, typer.Option(help="Folder (default: results/<name>-<method>).")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a different earlier sweep in the folder.")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="Print only errors and the final line.")] = False,
     set_: SetOption = None,
 ) -> None:
@@ -192,7 +195,9 @@ def sensitivity(
                 raise ValueError(f"--vary {axis.path}: sensitivity needs a range LOW:HIGH")
     folder = out or Path("results") / f"{spec.scenario.name}-{method.value}"
     # Resuming reuses a finished identical sweep, so re-analysing costs nothing.
-    result = _run(spec, folder, Executor.process, workers, None, None, True, False, quiet)
+    result = _run(
+        spec, folder, Executor.process, workers, None, None, not overwrite, overwrite, quiet
+    )
     with user_errors():
         table = _indices(spec, folder)
     if not quiet:

@@ -8,9 +8,6 @@ open issue accepts or rejects it. The agents are thin: the maths is in `sim.payo
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -18,82 +15,10 @@ import numpy as np
 
 from sim import payoffs, strategies
 from sim.events import EventBook
+from sim.protocols.agents import Answer, Negotiator
+from sim.protocols.arrays import scenario_arrays
 from sim.record import IssueOutcome, Offer, RunRecord
-from sim.scenario.models import Actor, Scenario
-
-
-@dataclass
-class Answer:
-    """A responder's reply and its reason: utility against threshold (or a walk-out)."""
-
-    accept: bool
-    utility: float
-    threshold: float
-    walkout: bool = False
-
-
-class Negotiator(mesa.Agent):
-    """One actor. It keeps only its strategy state; utilities come from the model's tables."""
-
-    def __init__(self, model: BargainingModel, key: str, index: int, spec: Actor) -> None:
-        super().__init__(model)
-        self.key, self.index, self.spec = key, index, spec
-        self.aspiration: float | None = None  # reciprocal strategy state
-        self.last_seen: float | None = None  # own utility of the last offer made by others
-
-    @property
-    def bargaining(self) -> BargainingModel:
-        """The model, typed."""
-        return self.model  # type: ignore[return-value]
-
-    def demand(self, t: int) -> float:
-        """The utility this actor aims for at round t, by its strategy."""
-        m, s = self.bargaining, self.spec.strategy
-        u_max, u_res = m.best_utility(self.index), m.disagreement(self.index)
-        if s.type == "concession":
-            return strategies.concession_aspiration(m.relative_time(t), u_max, u_res, s.e)
-        if s.type == "reciprocal":
-            return u_max if self.aspiration is None else max(self.aspiration, u_res)
-        return m.equilibrium_value(self.index, t)
-
-    def propose(self, t: int) -> tuple[np.ndarray, int | None]:
-        """The package to offer (and its grid row, if it is one): as demanding as the strategy
-        says, and otherwise as acceptable to the other veto players as possible."""
-        m = self.bargaining
-        if self.spec.strategy.type == "equilibrium":
-            return m.equilibrium_offer(self.index, t), None
-        own, margins = m.offer_tables(self.index)
-        choice = strategies.choose_offer(own, self.demand(t), margins)
-        return m.grid[choice], choice
-
-    def respond(self, package: np.ndarray, row: int | None, t: int) -> Answer:
-        """Accept or reject by comparing the package's utility with the acceptance threshold."""
-        m, i = self.bargaining, self.index
-        u = m.utility_of(package, i) if row is None else float(m.true_utilities()[row, i])
-        outside, delta = m.outside[i], m.patience[i]
-        if outside > m.best_utility(i) + 1e-12:
-            return Answer(False, u, float(outside), walkout=True)
-        self.observe(u)
-        reversion_now = m.reversion_utility(i) * delta ** (m.deadline - t)
-        continuation = delta * self.demand(t + 1) if t + 1 < m.deadline else -math.inf
-        threshold = strategies.acceptance_threshold(
-            -math.inf if np.isnan(outside) else float(outside), reversion_now, continuation
-        )
-        p = strategies.accept_probability(u, threshold, float(m.rationality[i]))
-        accept = p >= 1.0 or (p > 0.0 and m.rng.random() < p)
-        return Answer(bool(accept), u, threshold)
-
-    def observe(self, utility: float) -> None:
-        """Reciprocal strategy: concede in proportion to what the others just conceded."""
-        s = self.spec.strategy
-        if s.type == "reciprocal":
-            m = self.bargaining
-            current = m.best_utility(self.index) if self.aspiration is None else self.aspiration
-            gain = 0.0 if self.last_seen is None else utility - self.last_seen
-            self.aspiration = strategies.reciprocal_aspiration(
-                current, m.disagreement(self.index), gain, s.beta, s.base
-            )
-        self.last_seen = utility
+from sim.scenario.models import Scenario
 
 
 class BargainingModel(mesa.Model):
@@ -488,59 +413,3 @@ class BargainingModel(mesa.Model):
         point = self.initial_tables[index]
         package = {k: float(self.full_grid[index, i]) for i, k in enumerate(self.issue_keys)}
         return utility_distance(outcome_utility, point), package
-
-
-_SCENARIOS: OrderedDict[int, tuple[Scenario, dict[str, Any]]] = OrderedDict()
-
-
-def scenario_arrays(spec: Scenario) -> dict[str, Any]:
-    """A scenario's parameters as arrays, with its package grid and (filled in lazily) its
-    seed-independent tables, built once per scenario object: a sweep runs each design point's
-    scenario many times. Scenarios are treated as immutable once validated."""
-    hit = _SCENARIOS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        _SCENARIOS.move_to_end(id(spec))
-        return hit[1]
-    issues, actors = list(spec.issues), list(spec.actors)
-    specs = [spec.actors[a] for a in actors]
-
-    def per_issue(field: str, default: float) -> np.ndarray:
-        return np.array(
-            [
-                [
-                    getattr(a.preferences[k], field) if k in a.preferences else default
-                    for k in issues
-                ]
-                for a in specs
-            ]
-        )
-
-    gamma = np.zeros((len(actors), len(issues), len(issues)))
-    for i, a in enumerate(specs):
-        for link in a.linkage:
-            gamma[i, issues.index(link.issues[0]), issues.index(link.issues[1])] += link.gamma
-    arrays: dict[str, Any] = {
-        "issues": issues,
-        "actors": actors,
-        "ideal": per_issue("ideal", 0.5),
-        "salience": per_issue("salience", 0.0),
-        "rho": np.array([a.rho for a in specs]),
-        "gamma": gamma,
-        "outside": np.array(
-            [np.nan if a.outside_option is None else a.outside_option for a in specs]
-        ),
-        "patience": np.array([a.patience for a in specs]),
-        "capability": np.array([a.capability for a in specs]),
-        "rationality": np.array([a.rationality for a in specs]),
-        "noise": np.array([a.perception_noise for a in specs]),
-        "reversion": np.array([spec.issues[k].reversion for k in issues]),
-        "veto": np.array([[a in spec.issues[k].veto for a in actors] for k in issues]),
-        "grid": payoffs.package_grid(spec.protocol.grid, np.full(len(issues), np.nan)),
-    }
-    for value in arrays.values():
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False  # shared by every run of this scenario
-    _SCENARIOS[id(spec)] = (spec, arrays)
-    if len(_SCENARIOS) > 64:
-        _SCENARIOS.popitem(last=False)
-    return arrays

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import payoffs
+from sim.protocols.arrays import scenario_arrays
 from sim.record import IssueOutcome, RunRecord
 from sim.scenario.models import Scenario
 
@@ -17,27 +18,10 @@ def run_expected_utility(spec: Scenario) -> RunRecord:
     """Forecast every issue of `spec` and return a run record with per-round medians and means."""
     from sim.protocols.expected_utility import forecast_issue
 
-    actors, issues = list(spec.actors), list(spec.issues)
-    ideal = np.array(
-        [
-            [
-                spec.actors[a].preferences[k].ideal if k in spec.actors[a].preferences else 0.5
-                for k in issues
-            ]
-            for a in actors
-        ]
-    )
-    raw = np.array(
-        [
-            [
-                spec.actors[a].preferences[k].salience if k in spec.actors[a].preferences else 0.0
-                for k in issues
-            ]
-            for a in actors
-        ]
-    )
-    weight = payoffs.normalise_saliences(raw)
-    capability = np.array([spec.actors[a].capability for a in actors])
+    base = scenario_arrays(spec)
+    actors, issues, ideal = base["actors"], base["issues"], base["ideal"]
+    weight = payoffs.normalise_saliences(base["salience"])
+    capability = base["capability"]
     outcome, medians, means, results = np.zeros(len(issues)), {}, {}, {}
     for k, key in enumerate(issues):
         who = weight[:, k] > 0
@@ -52,12 +36,7 @@ def run_expected_utility(spec: Scenario) -> RunRecord:
             label=spec.issues[key].label_of(float(forecast.forecast)),
             forecast_mean=float(forecast.mean),
         )
-    rho = np.array([spec.actors[a].rho for a in actors])
-    gamma = np.zeros((len(actors), len(issues), len(issues)))
-    for i, a in enumerate(actors):
-        for link in spec.actors[a].linkage:
-            gamma[i, issues.index(link.issues[0]), issues.index(link.issues[1])] += link.gamma
-    u = payoffs.utilities(outcome[None, :], ideal, weight, rho, gamma)[0]
+    u = payoffs.utilities(outcome[None, :], ideal, weight, base["rho"], base["gamma"])[0]
     return RunRecord(
         scenario=spec.name,
         seed=0,

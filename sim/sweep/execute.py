@@ -193,9 +193,13 @@ def _process_pool(chunks: Iterable[Chunk], workers: int) -> Iterator[list[dict[s
 
     # Never fork: Mesa and numpy threads do not survive it; forkserver starts clean and fast.
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    context = mp.get_context(method)
+    if method == "forkserver":
+        # Workers fork from a server that has already imported the model: no per-worker imports.
+        context.set_forkserver_preload(["sim.sweep.execute", "sim.protocols.alternating"])
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=mp.get_context(method),
+        mp_context=context,
         initializer=_init_worker,
         initargs=(os.getpid(),),
     )

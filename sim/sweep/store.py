@@ -72,6 +72,9 @@ def new_manifest(spec: SweepSpec, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_ROWS = 200_000  # runs held at once while summarising
+
+
 class Store:
     """One sweep's results folder."""
 
@@ -152,21 +155,37 @@ class Store:
                 counts[str(status)] = counts.get(str(status), 0) + int(n)
         return done, counts
 
-    def point_ranges(self, max_rows: int = 200_000) -> Iterator[Any]:
-        """pyarrow filters selecting whole design points, about `max_rows` rows at a time (one
-        point at a time when a point alone has more)."""
-        import pyarrow.dataset as ds
-
+    def point_ranges(self, max_rows: int = MAX_ROWS) -> Iterator[tuple[int, int]]:
+        """[start, stop) ranges of design points of about `max_rows` runs each (one point at a
+        time when a point alone has more)."""
         manifest = self.read_manifest()
         n_points = manifest["sweep"]["n_points"]
         step = max(1, max_rows // max(1, manifest["sweep"]["replications"]))
         for start in range(0, n_points, step):
-            yield (ds.field("point") >= start) & (ds.field("point") < start + step)
+            yield start, min(start + step, n_points)
+
+    def read_points(self, columns: list[str], start: int, stop: int) -> Any:
+        """`columns` of the runs of points [start, stop), sorted by (point, rep); read part by
+        part with pyarrow so only those rows and columns are ever held."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        wanted = columns + [c for c in ("point", "rep") if c not in columns]
+        tables = []
+        for part in self.parts():
+            table = pq.read_table(part, columns=wanted)
+            point = table["point"]
+            tables.append(
+                table.filter(pc.and_(pc.greater_equal(point, start), pc.less(point, stop)))
+            )
+        order = [("point", "ascending"), ("rep", "ascending")]
+        return pa.concat_tables(tables).sort_by(order).to_pandas()
 
 
-def summary_column_groups(names: list[str]) -> list[list[str]]:
-    """The outcome columns `summarise` reads, in small groups in its output order, so that a
-    summary never holds more than a few columns of a large design point at once."""
+def summary_column_groups(names: list[str], rows: int) -> list[list[str]]:
+    """The outcome columns `summarise` reads: all at once for up to MAX_ROWS runs, else in small
+    groups (in its output order) so a huge design point is never held whole."""
     flags = [
         c for c in names if c == "agreed" or (c.startswith("issue.") and c.endswith(".agreed"))
     ]
@@ -174,37 +193,40 @@ def summary_column_groups(names: list[str]) -> list[list[str]]:
     utilities = [c for c in names if c.startswith("utility.")]
     discounted = [c for c in names if c.startswith("utility_discounted.")]
     last = [c for c in ("rounds_used", "nash_distance") if c in names]
+    if rows <= MAX_ROWS:
+        return [flags + values + utilities + discounted + last]
     # summarise finds issues by their value columns, so the flags travel with the values.
     groups = [flags + values, *([c] for c in utilities), discounted, last]
     return [g for g in groups if g]
 
 
 def write_summary(store: Store) -> Path | None:
-    """summary.csv via sim.stats.summarise. Memory stays bounded however large the sweep: the
-    runs are read a batch of whole design points and a group of columns at a time."""
+    """summary.csv via sim.stats.summarise. Memory stays bounded however large the sweep: runs
+    are read a batch of whole design points (and, for a huge point, a few columns) at a time,
+    sorted by (point, rep) so that sums do not depend on the order parts were written in."""
     try:
         from sim.stats import summarise
     except ImportError:
         return None
     import pandas as pd
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     parts = store.parts()
     if not parts:
         return None
-    dataset = ds.dataset([str(p) for p in parts], format="parquet")
-    names = dataset.schema.names
-    keys = [c for c in ("scenario", "point", "rep", "status") if c in names]
+    names = pq.read_schema(parts[0]).names
+    keys = [c for c in ("scenario", "point", "status") if c in names]
     keys += [c for c in names if c.startswith("param.")]
+    reps = store.read_manifest()["sweep"]["replications"]
     pieces = []
-    for where in store.point_ranges():
+    for start, stop in store.point_ranges():
         frames: list[Any] = []
-        for group in summary_column_groups(names):
-            table = dataset.to_table(columns=keys + group, filter=where)
-            if not table.num_rows:
+        for group in summary_column_groups(names, (stop - start) * reps):
+            batch = store.read_points(keys + group, start, stop)
+            if batch.empty:
                 break
-            # Sorted, so float sums do not depend on the order parts were written in.
-            frame = summarise(table.to_pandas().sort_values(["point", "rep"], kind="stable"))
+            frame = summarise(batch)
+            del batch
             if frames:  # the design point's keys and counts are already in the first frame
                 frame = frame.drop(columns=[c for c in frame.columns if c in frames[0].columns])
             frames.append(frame)
