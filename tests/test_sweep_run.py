@@ -172,10 +172,15 @@ def test_existing_folder_needs_resume_or_overwrite(serial_runs, tmp_path: Path) 
     assert res.ran == 0 and res.total == 12
 
 
+# Long enough (4 points x 400 reps, in parts of 4 runs) that a signal sent after the first parts
+# lands while the sweep is still running, however fast the machine.
+LONG_REPS = 400
+
+
 def _long_sweep(out: Path, *extra: str) -> list[str]:
     sets = [f"--set={s}" for s in CHEAP]
     vary = [f"--vary={v}" for v in VARY]
-    return [*CLI, "sweep", str(BASELINE), *vary, *sets, "--reps", "80", "--seed", "3",
+    return [*CLI, "sweep", str(BASELINE), *vary, *sets, "--reps", str(LONG_REPS), "--seed", "3",
             "--chunk-size", "4", "--out", str(out), "--quiet", *extra]  # fmt: skip
 
 
@@ -189,7 +194,7 @@ def _wait_for_a_part(out: Path, parts: int = 1, timeout: float = 60) -> None:
 @pytest.fixture(scope="module")
 def long_reference(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("ref")
-    spec = resolve_sweep(BASELINE, VARY, replications=80, seed=3, overrides=CHEAP)
+    spec = resolve_sweep(BASELINE, VARY, replications=LONG_REPS, seed=3, overrides=CHEAP)
     run_sweep(spec, out, executor="serial", chunk_size=7)
     return sim.results.load(out)
 
@@ -212,8 +217,9 @@ def _workers_exit_on_their_own(session: int, timeout: float = 20.0) -> None:
 def test_resume_after_sigkill_equals_uninterrupted(
     executor: str, long_reference, tmp_path: Path
 ) -> None:
-    # A random moment: after a random number of the 80 parts (4 runs each), plus a random delay.
-    parts, delay = random.randint(1, 40), random.uniform(0.0, 0.03)
+    # A random moment: after a random number of the first half of the parts (4 runs each),
+    # plus a random delay; the second half takes far longer than that delay.
+    parts, delay = random.randint(1, LONG_REPS // 2), random.uniform(0.0, 0.03)
     out = tmp_path / "killed"
     proc = subprocess.Popen(
         _long_sweep(out, "--executor", executor, "--workers", "2"),
