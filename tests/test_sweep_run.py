@@ -252,6 +252,9 @@ def test_ctrl_c_exits_130_and_keeps_finished_parts(long_reference, tmp_path: Pat
         _long_sweep(out, "--executor", "process", "--workers", "2"),
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a job started in the background by a non-interactive shell (as CI
+        # may be) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     _wait_for_a_part(out)
     proc.send_signal(signal.SIGINT)
