@@ -233,7 +233,6 @@ class Run(Strict):
     """Settings for single runs."""
 
     seed: int = Field(default=1, ge=0)
-    trajectory: bool = Field(default=True, description="Record every offer and answer.")
 
 
 class Scenario(Strict):
