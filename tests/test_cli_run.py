@@ -145,3 +145,18 @@ def test_expected_utility_lens_on_the_syria_scenarios(path) -> None:
     assert len(record["medians"][key]) == spec.protocol.eu_rounds + 1
     text = runner.invoke(app, ["run", str(path), "--protocol", "expected_utility"])
     assert "weighted median by round" in text.stdout
+
+
+def test_plot_actors_option_and_its_errors(baseline_path, tmp_path) -> None:
+    png = tmp_path / "run.png"
+    ok = runner.invoke(
+        app, ["run", str(baseline_path), "--plot", str(png), "--actors", "syria,turkey"]
+    )
+    assert ok.exit_code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for bad in ("syria", "syria,syria", "syria,germany"):
+        out = runner.invoke(app, ["run", str(baseline_path), "--plot", str(png), "--actors", bad])
+        assert out.exit_code == 2 and "--actors" in out.stderr
+    eu = runner.invoke(
+        app, ["run", str(baseline_path), "--plot", str(png), "--protocol", "expected_utility"]
+    )
+    assert eu.exit_code == 2 and "Traceback" not in eu.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +31,13 @@ def run(
     plot: Annotated[
         Path | None, typer.Option(help="Also draw the run's offers and utility space to this PNG.")
     ] = None,
+    actors: Annotated[
+        str | None,
+        typer.Option(
+            help="Two actors for the utility-space panel of --plot, e.g. syria,turkey "
+            "(default: the first two veto players of the most salient issue)."
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario once and narrate it round by round (or print its JSON record).
 
@@ -46,6 +53,12 @@ def run(
         overrides.append(f"protocol.type={protocol}")
     with user_errors():
         spec = load_scenario(scenario, overrides)
+        pair = _pair(spec, actors) if actors else None
+        if plot is not None and spec.protocol.type != "alternating_offers":
+            raise ValueError(
+                "--plot draws the offers of an alternating-offers run; the "
+                "expected-utility protocol makes none (use --format json)"
+            )
     record = run_once(spec, spec.run.seed if seed is None else seed, trajectory=True)
     if format is Format.json:
         typer.echo(json.dumps(record.to_dict(), indent=2))
@@ -54,8 +67,19 @@ def run(
     if plot is not None:
         from sim.plots.run import plot_run
 
-        plot_run(spec, record, plot)
+        plot_run(spec, record, plot, pair)
         typer.echo(f"plot written to {plot}", err=format is Format.json)
+
+
+def _pair(spec: Any, text: str) -> tuple[str, str]:
+    """Parse --actors A,B against the scenario's actor keys."""
+    names = [n.strip() for n in text.split(",")]
+    unknown = [n for n in names if n not in spec.actors]
+    if len(names) != 2 or unknown or names[0] == names[1]:
+        raise ValueError(
+            f"--actors {text}: expected two different actors out of {sorted(spec.actors)}"
+        )
+    return names[0], names[1]
 
 
 def _print_text(spec, record) -> None:
