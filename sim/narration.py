@@ -16,7 +16,8 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
         return _narrate_forecast(spec, record)
     name = {k: a.name for k, a in spec.actors.items()}
     lines = [
-        f"Scenario {spec.name}: {len(spec.actors)} actors, {len(spec.issues)} issues, "
+        f"Scenario {spec.name}: {len(spec.actors)} actors, {len(spec.issues)} "
+        f"issue{'' if len(spec.issues) == 1 else 's'}, "
         f"deadline {spec.protocol.deadline} rounds, seed {record.seed}."
     ]
     for offer in record.trajectory:
@@ -37,7 +38,7 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
             above = a["utility"] >= a["threshold"]
             verb = "accepts" if a["accept"] else "rejects"
             reason = (
-                f"utility {a['utility']:.2f} {'≥' if above else '<'} threshold {a['threshold']:.2f}"
+                f"utility {a['utility']:.3f} {'≥' if above else '<'} threshold {a['threshold']:.3f}"
             )
             if a["accept"] != above:
                 reason += " (a noisy answer: λ is finite, so close calls can go either way)"

@@ -319,7 +319,13 @@ def build_report(results: list[Results], title: str = "Negotiation scenarios") -
             images += 1
     if len(results) > 1:
         table = differences_table(results)
-        body.append('<h2 id="comparison">Comparison</h2><h3>Findings</h3><ul>')
+        body.append('<h2 id="comparison">Comparison</h2>')
+        from sim.plots.compare import sweep_mismatch
+
+        mismatch = sweep_mismatch(results)
+        if mismatch:
+            body.append(f'<p class="note"><strong>Caution:</strong> {e(mismatch)}</p>')
+        body.append("<h3>Findings</h3><ul>")
         body.extend(f"<li>{e(line)}</li>" for line in comparison_findings(table))
         body.append("</ul>")
         body.append(figure_html(compare_figure(results), "The panels of every scenario on "

@@ -150,3 +150,10 @@ def test_bad_yaml_sweep_block_has_file_and_line(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match=r"bad.yaml:\d+: actors.russia.outside: unknown field"):
         resolve_sweep(f)
+
+
+def test_set_on_a_swept_path_is_refused() -> None:
+    with pytest.raises(ScenarioError, match="is swept"):
+        resolve_sweep(BASELINE, overrides=["actors.russia.outside_option=0.9"])
+    spec = resolve_sweep(BASELINE, overrides=["actors.syria.patience=0.9"])  # not swept: fine
+    assert spec.scenario_at(0).actors["syria"].patience == 0.9

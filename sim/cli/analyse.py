@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -50,7 +51,12 @@ def compare(
     Example: negsim compare results/baseline results/africa_option -o compare.png
     """
     from sim.plots import load_results
-    from sim.plots.compare import compare_figure, differences_table, format_differences
+    from sim.plots.compare import (
+        compare_figure,
+        differences_table,
+        format_differences,
+        sweep_mismatch,
+    )
 
     with user_errors():
         if len(results) < 2:
@@ -62,6 +68,9 @@ def compare(
         compare_figure(loaded).savefig(path)
         table = differences_table(loaded)
         table.to_csv(path.with_suffix(".csv"), index=False)
+    mismatch = sweep_mismatch(loaded)
+    if mismatch:
+        print(f"warning: {mismatch}", file=sys.stderr)
     for line in format_differences(table):
         typer.echo(line)
     typer.echo(f"comparison written to {path} (table: {path.with_suffix('.csv')})")

@@ -71,6 +71,11 @@ def run(
         typer.echo(f"plot written to {plot}", err=format is Format.json)
 
 
+def _count(items: object, noun: str) -> str:
+    n = len(items)  # type: ignore[arg-type]
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _pair(spec: Any, text: str) -> tuple[str, str]:
     """Parse --actors A,B against the scenario's actor keys."""
     names = [n.strip() for n in text.split(",")]
@@ -138,7 +143,7 @@ def validate(
             bad += 1
         else:
             typer.echo(
-                f"ok: {file} ({spec.name}: {len(spec.actors)} actors, {len(spec.issues)} issues)"
+                f"ok: {file} ({spec.name}: {len(spec.actors)} actors, {_count(spec.issues, 'issue')})"
             )
     if bad:
         raise typer.Exit(2)

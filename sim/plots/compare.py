@@ -182,3 +182,23 @@ def compare_figure(results: list[Results]) -> Figure:
     fig.legend(handles=handles, loc="outside lower center", ncols=min(6, len(handles)))
     fig.suptitle("Comparison: " + " vs ".join(r.name for r in results))
     return fig
+
+
+def sweep_mismatch(results: list[Results]) -> str | None:
+    """A warning when the results were swept over different design points: each is pooled over
+    its own points, so their differences mix the scenario change with the sweep change."""
+    designs = [
+        (r.manifest.get("sweep", {}).get("design"), r.manifest.get("sweep", {}).get("axes"))
+        for r in results
+    ]
+    if all(d == designs[0] for d in designs[1:]):
+        return None
+    described = "; ".join(
+        f"{r.name}: " + (", ".join(a["path"] for a in (d[1] or [])) or "no swept parameter")
+        for r, d in zip(results, designs, strict=True)
+    )
+    return (
+        "these results were swept over different design points (" + described + "); each is "
+        "pooled over its own points, so a difference mixes the scenarios' assumptions with "
+        "their sweeps. Sweep them over the same --vary values for a like-for-like comparison."
+    )

@@ -136,6 +136,17 @@ def resolve_sweep(
     base_data = {k: v for k, v in doc.data.items() if k != "sweep"}
     scenario = validate_document(Document(doc.file, copy.deepcopy(base_data), doc.lines))
     axes = [parse_vary(doc.file, text) for text in vary] if vary else list(block.axes)
+    swept = {axis.path for axis in axes}
+    for text in overrides:
+        path = text.split("=", 1)[0].strip()
+        if path in swept:
+            raise ScenarioError(
+                doc.file,
+                doc.line_of(path.split(".")),
+                path,
+                "is swept, so --set would be overwritten at every design point; "
+                "give its values with --vary instead",
+            )
     spec = SweepSpec(
         file=doc.file,
         document=base_data,
