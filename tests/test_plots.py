@@ -270,3 +270,26 @@ def test_run_plot_writes_a_png_for_every_shipped_scenario(tmp_path: Path) -> Non
 def test_analyse_module_registers_its_commands() -> None:
     names = {c.name or c.callback.__name__ for c in sim.cli.analyse.app.registered_commands}
     assert {"plot", "compare", "report"} <= names
+
+
+def test_sampled_designs_get_curves_not_unreadable_heatmaps() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from sim.plots.outcomes import HEATMAP_LEVELS, outcome_figures
+    from sim.runner import run_once
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(Path(__file__).parent.parent / "scenarios" / "baseline.yaml",
+                         ["protocol.deadline=3", "protocol.grid=3"])  # fmt: skip
+    rows = []
+    rng = np.random.default_rng(0)
+    for i in range(HEATMAP_LEVELS + 4):  # more distinct values than a heatmap can show
+        row = run_once(spec, i).row()
+        row.update(point=i, rep=0, status="ok", error="")
+        row["param.actors.syria.patience"] = float(rng.uniform(0.8, 0.99))
+        row["param.actors.russia.outside_option"] = float(rng.uniform(0.4, 0.9))
+        rows.append(row)
+    figures = outcome_figures(pd.DataFrame(rows), spec, "lhs")
+    assert not any(stem.startswith("heatmap") for stem in figures)
+    assert "sweep_actors_syria_patience_issues" in figures

@@ -311,7 +311,9 @@ def draw_rounds(
     heights = [share.get(r, 0.0) for r in range(deadline)] + [share.get(-1, 0.0)]
     style = bar or {"color": [NEUTRAL] * deadline + [LIGHT]}
     ax.bar(x + offset, heights, width, label=label, **style)
-    ax.set_xticks(x, [str(r) for r in range(deadline)] + ["none"])
+    step = max(1, math.ceil(deadline / 15))  # at most ~15 round labels
+    ticks = list(range(0, deadline, step))
+    ax.set_xticks([*ticks, deadline], [str(r) for r in ticks] + ["none"])
     ax.set_xlabel("round of full agreement (0 = first offer; 'none' = no full agreement)")
     ax.set_ylabel("share of runs")
     ax.set_title("When full agreement is reached")
@@ -369,6 +371,9 @@ def _wrap(text: str, width: int) -> str:
 
 
 # --- whole figures --------------------------------------------------------------------------
+HEATMAP_LEVELS = 12  # most distinct values per axis for a readable heatmap
+
+
 def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[str, Figure]:
     """Every figure for one results set, keyed by file stem: issue values, agreement, utilities,
     rounds, and the sweep figures (curves for one axis, heatmaps for two)."""
@@ -400,7 +405,9 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
     fig.suptitle(where, fontsize=10, fontweight="normal")
     figs["rounds"] = fig
     params = swept_parameters(ok_rows(runs))
-    if len(params) == 2:
+    # Heatmaps need a grid; sampled designs (LHS, Sobol) have a new value at every point.
+    on_grid = all(ok_rows(runs)[p].nunique() <= HEATMAP_LEVELS for p in params)
+    if len(params) == 2 and on_grid:
         figs.update(heatmap_figures(runs, spec, params[0], params[1], where))
     else:
         for p in params:
