@@ -284,5 +284,9 @@ def describe_difference(
     a: float, b: float, difference: float, lo: float, hi: float, digits: int = 2
 ) -> str:
     """Plain language for a comparison, e.g. '0.62 vs 0.41, difference 0.21 [0.18, 0.24]'."""
-    f = f".{digits}f"
-    return f"{a:{f}} vs {b:{f}}, difference {difference:{f}} [{lo:{f}}, {hi:{f}}]"
+
+    def show(x: float) -> str:
+        text = f"{x:.{digits}f}"
+        return text.removeprefix("-") if float(text) == 0 else text  # no "-0.00"
+
+    return f"{show(a)} vs {show(b)}, difference {show(difference)} [{show(lo)}, {show(hi)}]"

@@ -35,6 +35,24 @@ SetOption = Annotated[
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from sim import __version__
+
+        typer.echo(f"negsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Agent-based negotiation scenario simulator: run, sweep, plot and compare scenarios."""
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn errors the user can fix (bad scenario, bad table, bad option) into one line on
