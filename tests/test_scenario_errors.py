@@ -211,3 +211,14 @@ def test_bad_set_override_is_a_clear_error(baseline_path, override, words) -> No
 def test_missing_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(ScenarioError, match="cannot read file"):
         load_scenario(tmp_path / "nope.yaml")
+
+
+def test_validate_reports_every_structural_problem_in_one_pass(tmp_path) -> None:
+    text = BASELINE.replace("patience: 0.90 ", "patience: high ", 1)
+    text = text.replace("  deadline: 12 ", "  deadline: twelve ", 1)
+    path = tmp_path / "two.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 2
+    assert "actors.syria.patience" in lines[0] and "protocol.deadline" in lines[1]

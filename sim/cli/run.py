@@ -139,7 +139,8 @@ def validate(
         try:
             spec = load_scenario(file, set_ or [])
         except ScenarioError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            for problem in [exc, *exc.others]:
+                print(f"error: {problem}", file=sys.stderr)
             bad += 1
         else:
             typer.echo(

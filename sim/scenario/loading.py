@@ -20,6 +20,7 @@ class ScenarioError(ValueError):
 
     def __init__(self, file: str, line: int | None, path: str, message: str) -> None:
         self.file, self.line, self.path, self.message = file, line, path, message
+        self.others: list[ScenarioError] = []  # further problems found in the same pass
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {path}: {message}" if path else f"{where}: {message}")
 
@@ -172,15 +173,18 @@ def apply_override(doc: Document, path: str, value: Any) -> None:
 
 
 def validate_document(doc: Document) -> Scenario:
-    """Validate parsed data as a Scenario, turning the first error into a ScenarioError."""
+    """Validate parsed data as a Scenario. The ScenarioError raised is the first problem, in
+    file order; `.others` holds the rest (names are cross-checked once the structure is valid)."""
     try:
         return Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise _first_error(doc, exc) from None
+        errors = [_error(doc, err) for err in exc.errors(include_url=False)]
+        errors.sort(key=lambda e: e.line or 0)
+        errors[0].others = errors[1:]
+        raise errors[0] from None
 
 
-def _first_error(doc: Document, exc: ValidationError) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
+def _error(doc: Document, err: Any) -> ScenarioError:
     loc: Loc = tuple(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
