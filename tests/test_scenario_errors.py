@@ -222,3 +222,19 @@ def test_validate_reports_every_structural_problem_in_one_pass(tmp_path) -> None
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 2
     assert "actors.syria.patience" in lines[0] and "protocol.deadline" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "hint"),
+    [
+        ("name: x\nissues:\n  a:\n    label: A\n   reversion: 0\n", 5, "indentation"),
+        ("name: x\nissues:\n\ta: 1\n", 3, "never tabs"),
+        ("name: x\nveto: [a, b\nother: 1\n", 3, "not closed"),
+    ],
+)
+def test_yaml_syntax_errors_come_with_a_plain_hint(tmp_path, text, line, hint) -> None:
+    path = tmp_path / "syntax.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert err.value.line == line and hint in str(err.value)

@@ -74,12 +74,23 @@ def parse_yaml(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ScenarioError(file, line, "", f"YAML syntax error: {what}") from None
+        raise ScenarioError(file, line, "", f"YAML syntax error: {what}{_hint(what)}") from None
     lines: dict[Loc, int] = {(): 1}
     data = _plain(raw, (), lines)
     if not isinstance(data, dict):
         raise ScenarioError(file, 1, "", "expected a mapping of scenario fields at the top level")
     return Document(file, data, lines)
+
+
+def _hint(problem: str) -> str:
+    """Plain words for the parser's most common complaints."""
+    if "'\\t'" in problem or "\\t" in problem:
+        return " (hint: YAML is indented with spaces, never tabs)"
+    if "block" in problem or "indent" in problem or "mapping values" in problem:
+        return " (hint: check the indentation of this line and the one above it)"
+    if "flow" in problem:
+        return " (hint: a [ or { is not closed on this line or the one above it)"
+    return ""
 
 
 def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
