@@ -95,7 +95,7 @@ def _print_text(spec, record) -> None:
 
     console = Console()
     for line in narrate(spec, record):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)  # the terminal wraps, not us
     table = Table(title="Outcome")
     table.add_column("issue")
     table.add_column("value", justify="right")
