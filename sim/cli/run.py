@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sized
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sim.cli.app import Format, SetOption, app, user_errors
+
+if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
+    from sim.record import RunRecord
+    from sim.scenario import Scenario
 
 
 @app.command()
@@ -71,9 +76,9 @@ def run(
         typer.echo(f"plot written to {plot}", err=format is Format.json)
 
 
-def _count(items: object, noun: str) -> str:
-    n = len(items)  # type: ignore[arg-type]
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _count(items: Sized, noun: str) -> str:
+    """'1 issue', '5 issues'."""
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
 
 
 def _pair(spec: Any, text: str) -> tuple[str, str]:
@@ -87,7 +92,8 @@ def _pair(spec: Any, text: str) -> tuple[str, str]:
     return names[0], names[1]
 
 
-def _print_text(spec, record) -> None:
+def _print_text(spec: Scenario, record: RunRecord) -> None:
+    """The narration, then the outcome and utility tables."""
     from rich.console import Console
     from rich.table import Table
 
