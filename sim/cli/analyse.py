@@ -20,8 +20,9 @@ def plot(
         Path | None, typer.Option(help="Folder for the PNGs (default: RESULTS/plots).")
     ] = None,
 ) -> None:
-    """Draw the outcome plots of a results folder (distributions, agreement, utilities, rounds,
-    and the sweep curves or heatmaps) and print where they are.
+    """Draw the outcome plots of a results folder and print where they are.
+
+    Distributions, agreement, utilities, rounds, and the sweep curves or heatmaps.
 
     Example: negsim plot results/baseline
     """
@@ -45,8 +46,9 @@ def compare(
         typer.Option("-o", "--output", help="PNG to write (default: FIRST/plots/compare_….png)."),
     ] = None,
 ) -> None:
-    """Draw several results on shared axes and print their differences with 95% intervals
-    (each later folder against the first, A − B); the table is also saved next to the PNG as CSV.
+    """Draw several results on shared axes and print their differences with 95% intervals.
+
+    Each later folder is compared with the first (A − B); the table is also saved as CSV.
 
     Example: negsim compare results/baseline results/africa_option -o compare.png
     """
@@ -85,8 +87,10 @@ def report(
     ] = None,
     title: Annotated[str | None, typer.Option(help="Title of the report.")] = None,
 ) -> None:
-    """Write one self-contained HTML report (images embedded, nothing fetched from the network):
-    each scenario's assumptions, plots and findings, and the comparison when there are several.
+    """Write one self-contained HTML report for a class or a briefing.
+
+    Each scenario's assumptions, plots and findings, and the comparison when there are several;
+    images are embedded and nothing is fetched from the network.
 
     Example: negsim report results/baseline results/us_drawdown -o briefing.html
     """
