@@ -49,6 +49,33 @@ def test_emission_weighted_mean_and_median_exact(table) -> None:
     assert eu_maths.weighted_median(x, c * s) == 7.0
 
 
+def test_weighted_median_ties_by_hand() -> None:
+    # Half the weight (2 of 4) lies at or below 50 only part-way through the block at 50: the
+    # weight below 50 is 1 and above it 1, so 50 is the median, not the midpoint 75.
+    assert eu_maths.weighted_median(np.array([0.0, 50, 50, 100]), np.ones(4)) == 50.0
+    # Exactly half at or below 0 and half at or above 100: the whole interval ties, midpoint 50.
+    assert eu_maths.weighted_median(np.array([0.0, 0, 100]), np.array([1.0, 1, 2])) == 50.0
+    assert eu_maths.weighted_median(np.array([0.0, 40, 100]), np.array([1.0, 0, 1])) == 50.0
+    # One actor holding more than half decides alone.
+    assert eu_maths.weighted_median(np.array([0.0, 10, 100]), np.array([1.0, 3, 1])) == 10.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-50, 50).map(float), st.integers(0, 6).map(float)),
+        min_size=1,
+        max_size=9,
+    )
+)
+def test_weighted_median_definition_and_mirror(pairs) -> None:
+    x, w = (np.array(col) for col in zip(*pairs, strict=True))
+    med = eu_maths.weighted_median(x, w)
+    if w.sum() > 0:  # at most half the weight lies strictly on either side
+        assert w[x < med].sum() <= w.sum() / 2 and w[x > med].sum() <= w.sum() / 2
+    assert eu_maths.weighted_median(-x, w) == -med
+
+
 def test_weighted_median_is_the_condorcet_winner(table) -> None:
     c, x, s = table
     votes = eu_maths.vote_tensor(c, s / 100, x, np.ones(10), 6.0).sum(axis=0)

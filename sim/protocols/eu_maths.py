@@ -52,21 +52,23 @@ def weighted_mean(x: np.ndarray, weight: np.ndarray) -> float:
 def weighted_median(x: np.ndarray, weight: np.ndarray) -> float:
     """The position that beats every other in pairwise votes with linear losses (the weighted median).
 
-    When the weight below some position is exactly half the total, every point between it and the
-    next position ties; the midpoint of that interval is returned.
+    A position is a median when the weight on either side of it is at most the weight on the other
+    side plus its own. When exactly half the weight lies at or below one position, every point up to
+    the next position ties and the midpoint of that interval is returned. The weight below is summed
+    upwards and the weight above downwards, so reflecting the positions reflects the median exactly.
     """
     x, w = np.asarray(x, dtype=float), np.asarray(weight, dtype=float)
     if w.sum() <= 0:
         w = np.ones_like(x)
     order = np.argsort(x, kind="stable")
-    xs, cum = x[order], np.cumsum(w[order])
-    half = cum[-1] / 2.0
-    idx = int(np.searchsorted(cum, half * (1 - 1e-12)))
-    if abs(cum[idx] - half) <= 1e-12 * cum[-1]:
-        above = xs[xs > xs[idx]]
-        if above.size:
-            return float((xs[idx] + above[0]) / 2.0)
-    return float(xs[idx])
+    xs = x[order]
+    start = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    values, at = xs[start], np.add.reduceat(w[order], start)  # each position's weight
+    below = np.concatenate(([0.0], np.cumsum(at)[:-1]))
+    above = np.concatenate((np.cumsum(at[::-1])[:-1][::-1], [0.0]))
+    slack = 1e-12 * w.sum()
+    median = values[(below <= above + at + slack) & (above <= below + at + slack)]
+    return float((median[0] + median[-1]) / 2.0)
 
 
 def vote_tensor(
