@@ -183,6 +183,25 @@ def offers(x: np.ndarray, own: np.ndarray, other: np.ndarray) -> tuple[np.ndarra
     return kind, np.where(kind == NONE, np.nan, target)
 
 
+def compromise_rank(
+    x: np.ndarray, own: np.ndarray, other: np.ndarray, rule: SelectionRule = "scholz"
+) -> np.ndarray:
+    """``K[i, j]``: receiver i's sort key for a compromise offered by j, smallest accepted first.
+
+    Both rules rank by the EU-weighted point (|a|·x_i + b·x_j)/(|a| + b), the quantity Scholz et
+    al.'s code ranks by. "scholz": its distance from x_i, farthest first, so the choice does not
+    depend on which end of the scale is low. "lowest": the point itself, lowest first, verbatim from
+    Scholz et al.'s code (it favours the low end of the scale).
+    """
+    a, b = np.abs(own), np.abs(other)
+    stake = a + b
+    if rule == "lowest":
+        point = a * x[:, None] + b * x[None, :]
+        return np.divide(point, stake, out=np.zeros_like(a), where=stake > 0)
+    pull = b * np.abs(x[None, :] - x[:, None])  # |point − x_i| = b·|x_j − x_i|/(|a| + b)
+    return -np.divide(pull, stake, out=np.zeros_like(a), where=stake > 0)
+
+
 def choose_offers(
     x: np.ndarray,
     kind: np.ndarray,

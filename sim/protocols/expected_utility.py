@@ -2,7 +2,9 @@
 
 The agents are the actors of one issue; each round the model computes risk exponents, pairwise
 expected utilities and offers with `sim.protocols.eu_maths`, and every actor then moves at once to
-the offer it accepts. The model is deterministic; it takes ``rng`` only to fit the Mesa convention.
+the offer it accepts. Positions are held as offsets from the centre of the initial range, so a
+reflected table (x → max + min − x) plays the mirror image of the same rounds, bit for bit. The
+model is deterministic; it takes ``rng`` only to fit the Mesa convention.
 """
 
 from __future__ import annotations
@@ -20,19 +22,26 @@ from sim.protocols.eu_maths import EUSettings, ProbabilityRule, SelectionRule
 class Stakeholder(mesa.Agent):
     """One actor on the issue: fixed capability and salience, a position that moves."""
 
+    model: ExpectedUtilityModel
+
     def __init__(
         self,
         model: ExpectedUtilityModel,
         index: int,
         capability: float,
         salience: float,
-        position: float,
+        offset: float,
     ) -> None:
         super().__init__(model)
         self.index, self.capability, self.salience = index, capability, salience
-        self.position = position
+        self.offset = offset  # position minus the model's centre
         self.risk = 1.0  # risk exponent of the last round
         self.accepted_from: int = -1  # index of the actor whose offer it accepted last round
+
+    @property
+    def position(self) -> float:
+        """The actor's position on the issue's own scale."""
+        return self.model.centre + self.offset
 
 
 @dataclass(frozen=True)
@@ -94,9 +103,11 @@ class ExpectedUtilityModel(mesa.Model):
         self.settings = EUSettings(q=q, t=t, probability=probability, selection=selection)
         self.rounds = rounds
         self.capability, self.salience = c, s
-        self.span = eu_maths.position_span(x)
+        self.centre = eu_maths.position_centre(x)
+        offset = x - self.centre
+        self.span = eu_maths.position_span(offset)  # of the offsets, so no distance exceeds it
         self.stakeholders = [
-            Stakeholder(self, i, float(c[i]), float(s[i]), float(x[i])) for i in range(c.size)
+            Stakeholder(self, i, float(c[i]), float(s[i]), float(offset[i])) for i in range(c.size)
         ]
         self.round = 0
         self.medians: list[float] = []
@@ -105,15 +116,20 @@ class ExpectedUtilityModel(mesa.Model):
         self._record()
 
     @property
+    def offset(self) -> np.ndarray:
+        """Current positions minus the centre, in actor order (what the rounds compute with)."""
+        return np.array([a.offset for a in self.stakeholders])
+
+    @property
     def position(self) -> np.ndarray:
         """Current positions, in actor order."""
-        return np.array([a.position for a in self.stakeholders])
+        return self.centre + self.offset
 
     def _record(self) -> None:
-        x, w = self.position, self.capability * self.salience
-        self.medians.append(eu_maths.weighted_median(x, w))
-        self.means.append(eu_maths.weighted_mean(x, w))
-        self.history.append([float(v) for v in x])
+        z, w = self.offset, self.capability * self.salience
+        self.medians.append(self.centre + eu_maths.weighted_median(z, w))
+        self.means.append(self.centre + eu_maths.weighted_mean(z, w))
+        self.history.append([float(v) for v in self.centre + z])
 
     def step(self) -> None:
         """Play one round; past the last round nothing happens."""
@@ -121,10 +137,10 @@ class ExpectedUtilityModel(mesa.Model):
             self.running = False
             return
         result = eu_maths.play_round(
-            self.capability, self.salience, self.position, self.span, self.settings
+            self.capability, self.salience, self.offset, self.span, self.settings
         )
         for agent in self.stakeholders:
-            agent.position = float(result.position[agent.index])
+            agent.offset = float(result.position[agent.index])
             agent.risk = float(result.risk[agent.index])
             agent.accepted_from = int(result.sender[agent.index])
         self.round += 1
