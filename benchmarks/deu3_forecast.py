@@ -1,10 +1,13 @@
 """Out-of-sample test of the expected-utility protocol on the DEU III issues with known outcomes.
 
 Forecasts every issue of ``deu3.csv`` that records an outcome, from positions, saliences and GDP
-as capability only, and reports the mean and median absolute error against the adopted outcome
-for the EU protocol and for the weighted-mean and weighted-median baselines, measured in one run.
+as capability only, and reports, in one run, the mean and median absolute error against the
+adopted outcome for every reading of the EU protocol and for the weighted-mean and weighted-median
+baselines. It also forecasts each issue's reflected table (x → max + min − x) and counts the
+forecasts that are not the reflection of the original: a forecast should not depend on which end
+of the scale is called low.
 
-Usage: .venv/bin/python benchmarks/deu3_forecast.py [--data PATH] [--rounds N] [--selection ...]
+Usage: .venv/bin/python benchmarks/deu3_forecast.py [--data PATH] [--rounds N]
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import csv
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,46 +72,75 @@ def load_issues(path: Path) -> tuple[list[Issue], int]:
     return issues, filled
 
 
+# (probability, selection) of every reading, the default first; "lowest" is Scholz's code verbatim.
+READINGS = [
+    ("scholz", "scholz"),
+    ("scholz", "lowest"),
+    ("pairwise", "scholz"),
+    ("scholz", "nearest"),
+    ("pairwise", "nearest"),
+]
+Forecaster = Callable[[Issue, np.ndarray], float]
+
+
+def forecasters(rounds: int) -> dict[str, Forecaster]:
+    """Each forecaster by its printed name: f(issue, positions) -> forecast."""
+
+    def weight(issue: Issue) -> np.ndarray:
+        return issue.capability * issue.salience / 100.0
+
+    named: dict[str, Forecaster] = {}
+    for probability, selection in READINGS:
+
+        def eu(issue: Issue, x: np.ndarray, p: str = probability, s: str = selection) -> float:
+            c, w = issue.capability, issue.salience / 100.0
+            return forecast_issue(c, x, w, rounds=rounds, probability=p, selection=s).forecast
+
+        named[f"EU {probability}/{selection}"] = eu
+    named["weighted mean"] = lambda issue, x: eu_maths.weighted_mean(x, weight(issue))
+    named["weighted median"] = lambda issue, x: eu_maths.weighted_median(x, weight(issue))
+    return named
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print a small report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="deu3.csv (tab-separated)")
     parser.add_argument("--rounds", type=int, default=8, help="EU rounds per issue")
-    parser.add_argument("--selection", choices=["scholz", "nearest"], default="scholz")
-    parser.add_argument("--probability", choices=["scholz", "pairwise"], default="scholz")
     args = parser.parse_args(argv)
 
-    start = time.perf_counter()
     issues, filled = load_issues(args.data)
-    errors: dict[str, list[float]] = {"EU protocol": [], "weighted mean": [], "weighted median": []}
-    for issue in issues:
-        weight = issue.capability * issue.salience / 100.0
-        result = forecast_issue(
-            issue.capability,
-            issue.position,
-            issue.salience / 100.0,
-            rounds=args.rounds,
-            probability=args.probability,
-            selection=args.selection,
-        )
-        errors["EU protocol"].append(abs(result.forecast - issue.outcome))
-        errors["weighted mean"].append(
-            abs(eu_maths.weighted_mean(issue.position, weight) - issue.outcome)
-        )
-        errors["weighted median"].append(
-            abs(eu_maths.weighted_median(issue.position, weight) - issue.outcome)
-        )
-    elapsed = time.perf_counter() - start
-
+    outcome = np.array([issue.outcome for issue in issues])
     print(f"DEU III: {len(issues)} issues with a recorded outcome ({args.data})")
-    print(
-        f"EU settings: rounds={args.rounds} probability={args.probability} selection={args.selection}"
-    )
+    print(f"EU rounds={args.rounds}; EU probability/selection as named (default scholz/scholz)")
     print(f"blank saliences beside a position, taken as {MISSING_SALIENCE:g}: {filled}")
-    print(f"{'forecast':<18}{'mean |error|':>14}{'median |error|':>16}")
-    for name, errs in errors.items():
-        print(f"{name:<18}{np.mean(errs):>14.2f}{np.median(errs):>16.2f}")
-    print(f"run time: {elapsed:.1f} s")
+    print(f"{'forecast':<22}{'mean |error|':>14}{'median |error|':>16}   changed by reflection")
+    changes: dict[str, int] = {}
+    for name, forecast in forecasters(args.rounds).items():
+        start = time.perf_counter()
+        ahead = np.array([forecast(issue, issue.position) for issue in issues])
+        elapsed = time.perf_counter() - start
+        back = np.array(
+            [reflect(issue, forecast(issue, reflect(issue, issue.position))) for issue in issues]
+        )
+        error = np.abs(ahead - outcome)
+        moved = np.abs(ahead - back)
+        changed = moved > 1e-6
+        changes[name] = int(changed.sum())
+        shift = f" (mean {moved[changed].mean():.1f})" if changed.any() else ""
+        print(
+            f"{name:<22}{error.mean():>14.2f}{np.median(error):>16.2f}"
+            f"   {changed.sum()} of {len(issues)}{shift}   [{elapsed:.1f} s]"
+        )
+    print(
+        f"forecasts changed by reflection: {changes['EU scholz/scholz']} of {len(issues)} with the"
+        f" default; {changes['EU scholz/lowest']} with Scholz's compromise rule (the default before)"
+    )
+
+
+def reflect(issue: Issue, x: np.ndarray | float) -> np.ndarray | float:
+    """Positions (or a forecast) mirrored through the midpoint of the issue's positions."""
+    return issue.position.max() + issue.position.min() - x
 
 
 if __name__ == "__main__":

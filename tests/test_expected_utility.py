@@ -23,6 +23,13 @@ EMISSIONS = Path(__file__).parent / "data" / "bdm_emissions.csv"
 PUBLISHED_MEDIANS = [8.4, 9.9, 9.9, 9.9, 9.9, 7.4, 8.8, 9.6]
 MATCHED_ROUNDS = [1, 3, 4, 5, 6, 7, 8]  # round 2 differs; see docs/expected_utility.md
 TOLERANCE = 0.1  # the published figures have one decimal (they read as truncated, not rounded)
+RULES = ("scholz", "lowest", "nearest")
+SYMMETRIC = [  # (probability, selection): every reading except the verbatim "lowest"
+    ("scholz", "scholz"),
+    ("pairwise", "scholz"),
+    ("scholz", "nearest"),
+    ("pairwise", "nearest"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +148,28 @@ def test_offer_classification_by_hand() -> None:
     assert new_x[0] == pytest.approx(1.0) and sender[0] == 2  # the smallest move
 
 
+def test_compromise_choice_by_hand() -> None:
+    # Receiver 0 at 5 gets two compromises: from 1 at 0 (a = -0.1, b = 0.3) and from 2 at 9
+    # (a = -0.2, b = 0.6). EU-weighted points: (0.1·5 + 0.3·0)/0.4 = 1.25, 3.75 below x_0;
+    # (0.2·5 + 0.6·9)/0.8 = 8, 3 above. Both targets move a third of the way: 5 − 5/3 and 5 + 4/3.
+    x = np.array([5.0, 0.0, 9.0])
+    own, other = np.zeros((3, 3)), np.zeros((3, 3))
+    own[0, 1], other[0, 1] = -0.1, 0.3
+    own[0, 2], other[0, 2] = -0.2, 0.6
+    kind, target = eu_maths.offers(x, own, other)
+    assert list(kind[0]) == [0, 2, 2]
+    assert target[0, 1] == pytest.approx(5 - 5 / 3) and target[0, 2] == pytest.approx(5 + 4 / 3)
+    pick = {rule: eu_maths.choose_offers(x, kind, target, own, other, rule)[1][0] for rule in RULES}
+    assert pick == {"scholz": 1, "lowest": 1, "nearest": 2}  # farthest point 1.25; lowest 1.25
+    # Mirrored (x → 9 − x) the points are 7.75 (3.75 away) and 1 (3 away): the symmetric rules
+    # keep their choice, "lowest" switches to the other sender.
+    kind, target = eu_maths.offers(9 - x, own, other)
+    pick = {
+        rule: eu_maths.choose_offers(9 - x, kind, target, own, other, rule)[1][0] for rule in RULES
+    }
+    assert pick == {"scholz": 1, "lowest": 2, "nearest": 2}
+
+
 def test_emission_trajectory_matches_scholz(table) -> None:
     c, x, s = table
     medians = forecast_issue(c, x, s, rounds=8).medians
@@ -149,6 +178,63 @@ def test_emission_trajectory_matches_scholz(table) -> None:
     # Round 2: Belgium's compromise stops at 9.61 where the paper prints 9.9 (documented).
     assert abs(medians[2] - PUBLISHED_MEDIANS[1]) < 0.3
     assert 8.4 < medians[2] < 9.9
+
+
+def mirrored(forecast, low: float, high: float) -> dict[str, np.ndarray]:
+    """A forecast's medians, means and positions reflected back through x → low + high − x."""
+    return {
+        "medians": low + high - np.array(forecast.medians),
+        "means": low + high - np.array(forecast.means),
+        "positions": low + high - np.array(forecast.positions),
+    }
+
+
+def assert_mirror_image(c, x, s, rounds: int, probability: str, selection: str) -> None:
+    """Forecasting the reflected table gives the reflection of the forecast (every round, actor)."""
+    low, high = float(x.min()), float(x.max())
+    ahead = forecast_issue(c, x, s, rounds=rounds, probability=probability, selection=selection)
+    back = forecast_issue(
+        c, low + high - x, s, rounds=rounds, probability=probability, selection=selection
+    )
+    tol = 1e-9 * (high - low + 1)
+    for name, values in mirrored(back, low, high).items():
+        assert np.allclose(np.array(getattr(ahead, name)), values, rtol=0, atol=tol), name
+
+
+@pytest.mark.parametrize(("probability", "selection"), SYMMETRIC)
+def test_emission_forecast_mirrors_under_reflection(table, probability, selection) -> None:
+    assert_mirror_image(*table, 8, probability, selection)
+
+
+def test_lowest_rule_is_not_symmetric(table) -> None:
+    # The verbatim rule of Scholz et al.'s code, on the table reflected through 7: in round 4
+    # Belgium takes France's offer (now the low one) instead of the Netherlands', and the median
+    # sits at France's position, reflected back 10, for rounds 4-8.
+    c, x, s = table
+    ahead = forecast_issue(c, x, s, rounds=8, selection="lowest")
+    back = forecast_issue(c, 14 - x, s, rounds=8, selection="lowest")
+    assert ahead.medians == forecast_issue(c, x, s, rounds=8).medians
+    assert list(14 - np.array(back.medians[4:])) == pytest.approx([10.0] * 5, abs=1e-3)
+    assert abs(ahead.medians[6] - (14 - back.medians[6])) > 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.01, 10),
+            st.integers(-200, 200).map(lambda k: k / 4),  # reflection is exact in floating point
+            st.floats(0.0, 1.0),
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    st.integers(1, 8),
+    st.sampled_from(SYMMETRIC),
+)
+def test_forecast_mirrors_under_reflection(actors, rounds, reading) -> None:
+    c, x, s = (np.array(col) for col in zip(*actors, strict=True))
+    assert_mirror_image(c, x, s, rounds, *reading)
 
 
 def test_model_and_function_agree(table) -> None:
@@ -173,7 +259,7 @@ def test_identical_positions_do_not_move() -> None:
         max_size=7,
     ),
     st.integers(1, 4),
-    st.sampled_from(["scholz", "nearest"]),
+    st.sampled_from(RULES),
 )
 def test_medians_stay_within_the_positions(actors, rounds, selection) -> None:
     c, x, s = (np.array(col) for col in zip(*actors, strict=True))

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 ProbabilityRule = Literal["scholz", "pairwise"]
-SelectionRule = Literal["scholz", "nearest"]
+SelectionRule = Literal["scholz", "lowest", "nearest"]
 
 # Offer kinds as seen by the receiver of the offer (codes in `offers`).
 NONE, CONFLICT, COMPROMISE, COMPEL = 0, 1, 2, 3
@@ -37,8 +37,10 @@ class EUSettings:
             raise ValueError(
                 f"probability must be 'scholz' or 'pairwise', not {self.probability!r}"
             )
-        if self.selection not in ("scholz", "nearest"):
-            raise ValueError(f"selection must be 'scholz' or 'nearest', not {self.selection!r}")
+        if self.selection not in ("scholz", "lowest", "nearest"):
+            raise ValueError(
+                f"selection must be 'scholz', 'lowest' or 'nearest', not {self.selection!r}"
+            )
 
 
 def weighted_mean(x: np.ndarray, weight: np.ndarray) -> float:
@@ -114,7 +116,7 @@ def challenge_utility(
     """
     n = x.size
     r = np.broadcast_to(np.asarray(r, dtype=float), (n, n))
-    d = np.abs(x[:, None] - x[None, :]) / span
+    d = np.minimum(np.abs(x[:, None] - x[None, :]) / span, 1.0)  # 1 + rounding would give NaN
     d_mu = np.broadcast_to((np.abs(x - mu) / span)[:, None], (n, n))
     u_success = 2 - 4 * (0.5 - 0.5 * d) ** r
     u_failure = 2 - 4 * (0.5 + 0.5 * d) ** r
@@ -212,29 +214,23 @@ def choose_offers(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each receiver accepts its most credible offer; returns ``(new_positions, sender or -1)``.
 
-    "scholz": a lost conflict beats a compromise, which beats compel; among conflicts and compels
-    the nearest target wins; among compromises the lowest EU-weighted point
-    (|a|·x_i + b·x_j)/(|a| + b) wins, as in Scholz et al.'s code. "nearest": the offer needing the
-    smallest move, whatever its kind (the rule as the paper's text states it). Ties go to the
-    sender listed first.
+    "scholz" and "lowest": a lost conflict beats a compromise, which beats compel; among conflicts
+    and compels the nearest target wins, among compromises the first by `compromise_rank`.
+    "nearest": the offer needing the smallest move, whatever its kind (the rule as the paper's text
+    states it). Ties go to the sender listed first.
     """
     n = x.size
     new_x, sender = x.astype(float).copy(), np.full(n, -1)
     move = np.abs(target - x[:, None])
-    weight = np.abs(own) + np.abs(other)
-    blend = np.divide(
-        np.abs(own) * x[:, None] + np.abs(other) * x[None, :],
-        weight,
-        out=np.broadcast_to(x[None, :], own.shape).astype(float),
-        where=weight > 0,
-    )
+    if rule != "nearest":
+        compromise_key = compromise_rank(x, own, other, rule)
     for i in range(n):
         if rule == "nearest":
             score = np.where(kind[i] != NONE, move[i], np.inf)
         else:
             for k in (CONFLICT, COMPROMISE, COMPEL):
                 if np.any(kind[i] == k):
-                    key = blend[i] if k == COMPROMISE else move[i]
+                    key = compromise_key[i] if k == COMPROMISE else move[i]
                     score = np.where(kind[i] == k, key, np.inf)
                     break
             else:
@@ -277,3 +273,12 @@ def position_span(x: np.ndarray) -> float:
     """The range Δ that normalises distances (max − min of the initial positions; 1 if all equal)."""
     span = float(np.max(x) - np.min(x))
     return span if span > 0 else 1.0
+
+
+def position_centre(x: np.ndarray) -> float:
+    """The midpoint of the initial range, the origin the model computes from.
+
+    Offsets from it change sign, and nothing else, when the scale is reflected (x → max + min − x),
+    so every step of a round mirrors exactly in floating point too.
+    """
+    return float((np.max(x) + np.min(x)) / 2.0)
