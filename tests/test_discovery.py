@@ -3,6 +3,7 @@ derivations, weighting by runs equals one row per run, and `negsim discover` wor
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def test_prim_recovers_a_known_box_and_leaves_the_idle_parameter_alone() -> None
     assert last.coverage > 0.95  # peels stop at the box's edges, so little of it is lost
     # Along the trajectory density never falls and mass shrinks by about alpha per peel.
     dens = [b.density for b in t.boxes]
-    assert all(b >= a for a, b in zip(dens, dens[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(dens))
     masses = np.array([b.mass for b in t.boxes])
     assert np.all(np.diff(masses) < 0) and np.all(masses[1:] / masses[:-1] > 0.93)
 
@@ -129,7 +130,7 @@ def test_outcomes_are_read_from_the_command_line_or_refused_in_one_line() -> Non
         True,
     ]
     assert parse_outcome("issue.basing.agreed", cols).flags(runs).tolist() == [True, True, False]
-    with pytest.raises(ValueError, match="no column 'tartus'.*agreed, breakdown"):
+    with pytest.raises(ValueError, match=r"no column 'tartus'.*agreed, breakdown"):
         parse_outcome("tartus>=0.5", cols)
     with pytest.raises(ValueError, match="give a condition"):
         parse_outcome("utility.syria", cols)
