@@ -272,11 +272,11 @@ def test_analyse_module_registers_its_commands() -> None:
     assert {"plot", "compare", "report"} <= names
 
 
-def test_sampled_designs_get_curves_not_unreadable_heatmaps() -> None:
+def _sampled_runs(points: int = 20, reps: int = 2):
+    """Runs of a two-parameter design whose points do not form a grid, as an LHS gives."""
     import numpy as np
     import pandas as pd
 
-    from sim.plots.outcomes import HEATMAP_LEVELS, outcome_figures
     from sim.runner import run_once
     from sim.scenario import load_scenario
 
@@ -284,12 +284,72 @@ def test_sampled_designs_get_curves_not_unreadable_heatmaps() -> None:
                          ["protocol.deadline=3", "protocol.grid=3"])  # fmt: skip
     rows = []
     rng = np.random.default_rng(0)
-    for i in range(HEATMAP_LEVELS + 4):  # more distinct values than a heatmap can show
-        row = run_once(spec, i).row()
-        row.update(point=i, rep=0, status="ok", error="")
-        row["param.actors.syria.patience"] = float(rng.uniform(0.8, 0.99))
-        row["param.actors.russia.outside_option"] = float(rng.uniform(0.4, 0.9))
-        rows.append(row)
-    figures = outcome_figures(pd.DataFrame(rows), spec, "lhs")
-    assert not any(stem.startswith("heatmap") for stem in figures)
-    assert "sweep_actors_syria_patience_issues" in figures
+    for i in range(points):
+        patience, outside = float(rng.uniform(0.8, 0.99)), float(rng.uniform(0.4, 0.9))
+        for rep in range(reps):
+            row = run_once(spec, 100 * i + rep).row()
+            row.update(point=i, rep=rep, status="ok", error="")
+            row["param.actors.syria.patience"] = patience
+            row["param.actors.russia.outside_option"] = outside
+            rows.append(row)
+    return pd.DataFrame(rows), spec
+
+
+def test_sampled_designs_get_point_scatters_and_a_pair_plot_not_saw_teeth() -> None:
+    from sim.plots.outcomes import HEATMAP_LEVELS, outcome_figures
+
+    runs, spec = _sampled_runs(HEATMAP_LEVELS + 4)  # more values than a heatmap can show
+    figures = outcome_figures(runs, spec, "lhs")
+    assert not any(stem.startswith(("heatmap", "sweep_")) for stem in figures)
+    assert {"sampled_agreement", "sampled_values", "sampled_utilities", "sampled_pairs"} <= set(
+        figures
+    )
+    for stem in ("sampled_agreement", "sampled_values", "sampled_utilities"):
+        title = figures[stem]._suptitle.get_text()
+        assert "other parameters vary across their ranges" in title
+        assert "averaged over" not in title
+    # The pair plot names the two parameters with their importance.
+    ax = figures["sampled_pairs"].axes[0]
+    assert "importance" in ax.get_xlabel() and "importance" in ax.get_ylabel()
+
+
+def test_point_estimates_and_binned_trend_match_hand_counts() -> None:
+    import numpy as np
+
+    from sim.plots.sampled import binned_trend, point_estimates
+    from sim.stats import bootstrap_mean_interval, wilson_interval
+
+    runs, spec = _sampled_runs(6, reps=3)
+    params = ["param.actors.syria.patience", "param.actors.russia.outside_option"]
+    table = point_estimates(runs, spec, params)
+    for point, group in runs.groupby("point"):
+        row = table[(table["point"] == point) & (table["quantity"] == "agreed")].iloc[0]
+        k = int(group["agreed"].sum())
+        assert row["estimate"] == k / 3 and (row["lo"], row["hi"]) == wilson_interval(k, 3)
+        v = group["utility.syria"].to_numpy()
+        row = table[(table["point"] == point) & (table["quantity"] == "utility.syria")].iloc[0]
+        half = 4.302652729911275 * v.std(ddof=1) / np.sqrt(3)  # t(0.975, 2 d.f.)
+        assert row["estimate"] == pytest.approx(v.mean())
+        assert row["hi"] - row["estimate"] == pytest.approx(half)
+    # Two bins of [0, 1]: points at 0 and 0.2 (values 1, 3) and at 1 (value 9).
+    trend = binned_trend(np.array([0.0, 0.2, 1.0]), np.array([1.0, 3.0, 9.0]), bins=2)
+    assert trend["x"].tolist() == [0.25, 0.75]
+    assert trend["estimate"].tolist() == [2.0, 9.0]
+    assert trend["points"].tolist() == [2, 1]
+    assert (trend["lo"][0], trend["hi"][0]) == bootstrap_mean_interval(
+        [1.0, 3.0], n_boot=1000, rng=0
+    )
+
+
+def test_a_three_parameter_grid_keeps_marginal_curves() -> None:
+    import pandas as pd
+
+    from sim.plots.sampled import is_sampled
+
+    grid = pd.DataFrame(
+        [{"point": i, "a": a, "b": b, "c": c} for i, (a, b, c) in enumerate(
+            [(a, b, c) for a in (0, 1) for b in (0, 1, 2) for c in (5, 6)])]
+    )  # fmt: skip
+    assert not is_sampled(grid, ["a", "b", "c"])
+    assert is_sampled(grid.iloc[:-1], ["a", "b", "c"])  # one combination missing: not a grid
+    assert not is_sampled(grid, ["a"])  # one parameter: a curve is honest

@@ -407,7 +407,13 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
     params = swept_parameters(ok_rows(runs))
     # Heatmaps need a grid; sampled designs (LHS, Sobol) have a new value at every point.
     on_grid = all(ok_rows(runs)[p].nunique() <= HEATMAP_LEVELS for p in params)
-    if len(params) == 2 and on_grid:
+    # --- sampled designs (sim/plots/sampled.py): scatter of points and binned trends ---
+    from sim.plots.sampled import is_sampled, sampled_figures
+
+    if is_sampled(runs, params):
+        figs.update(sampled_figures(runs, spec, params, where))
+    # --- end of sampled designs ---
+    elif len(params) == 2 and on_grid:
         figs.update(heatmap_figures(runs, spec, params[0], params[1], where))
     else:
         for p in params:
