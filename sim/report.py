@@ -41,6 +41,16 @@ CAPTIONS = {
     "utilities": "Each actor's utility of the final outcome: box = quartiles, whiskers = range, "
     "dot and bar = mean with its 95% bootstrap interval.",
     "rounds": "Round in which full agreement was reached (0 = first offer).",
+    # sampled designs (sim/plots/sampled.py) and scenario discovery (sim/plots/discovery.py)
+    "sampled_agreement": "Probability each issue is agreed at each design point (dots, 95% "
+    "Wilson intervals) against each parameter while the others vary across their ranges; the "
+    "line is the mean over the points in each bin, with a 95% bootstrap band.",
+    "sampled_values": "Mean final value of each issue at each design point (dots, 95% t "
+    "intervals) against each parameter; the line is the binned mean with its 95% band.",
+    "sampled_utilities": "Each actor's mean utility at each design point (dots, 95% t "
+    "intervals) against each parameter; the line is the binned mean with its 95% band.",
+    "sampled_pairs": "The design points over the two parameters that matter most for full "
+    "agreement (extra-trees importance), shaded by their share of runs with full agreement.",
 }
 
 
@@ -193,8 +203,9 @@ def _sweep_sentence(r: Results) -> str:
 
 
 # --- findings -------------------------------------------------------------------------------
-def findings(r: Results) -> list[str]:
-    """Plain-language statements computed from the runs, each with its 95% interval."""
+def findings(r: Results, found: Any = None) -> list[str]:
+    """Plain-language statements computed from the runs, each with its 95% interval; `found` is
+    the scenario discovery to quote (computed here when not given)."""
     from sim.plots.compare import threshold_events
     from sim.plots.outcomes import agreement_table, mean_interval, swept_parameters
     from sim.stats import describe_proportion, wilson_interval
@@ -239,9 +250,33 @@ def findings(r: Results) -> list[str]:
             f"When full agreement is reached it comes in round {m:.1f} on average "
             f"(95% CI {lo:.1f}–{hi:.1f}; round 0 is the first offer)."
         )
+    # --- sampled designs: findings come from scenario discovery, not from end samples ---
+    found = discovery_of(r) if found is None else found
+    if found is not None:
+        from sim.plots.sampled import is_sampled
+
+        out.extend(found.findings())
+        if is_sampled(ok, params):
+            return out
+    # --- end of scenario discovery ---
     for p in params:
         out.extend(_sweep_findings(ok, spec, p))
     return out
+
+
+def discovery_of(r: Results) -> Any:
+    """Scenario discovery (sim.discovery) for results with two or more swept parameters, for the
+    rarer of full agreement and its absence; None otherwise."""
+    from sim.discovery import discover
+    from sim.plots.outcomes import swept_parameters
+
+    ok = r.ok
+    if len(swept_parameters(ok)) < 2 or not len(ok):
+        return None
+    rate = ok["agreed"].astype(bool).mean()
+    if not 0 < rate < 1:
+        return None
+    return discover(ok, r.spec, "breakdown" if rate > 0.5 else "agreed")
 
 
 def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
@@ -312,8 +347,25 @@ def build_report(results: list[Results], title: str = "Negotiation scenarios") -
         body.append("<h3>What it assumes</h3>")
         body.append(assumptions_html(r))
         body.append("<h3>Findings</h3><ul>")
-        body.extend(f"<li>{e(line)}</li>" for line in findings(r))
-        body.append("</ul><h3>Plots</h3>")
+        found = discovery_of(r)  # scenario discovery (sim/discovery), two or more parameters
+        body.extend(f"<li>{e(line)}</li>" for line in findings(r, found))
+        body.append("</ul>")
+        if found is not None:
+            from sim.plots.discovery import discovery_figure
+
+            body.append("<h3>Where it happens: scenario discovery</h3><pre>")
+            lines = [*found.box_lines(), "", "Classification tree, densest leaves:"]
+            lines += [f"  {line}" for line in found.leaf_lines()]
+            lines += ["", "Feature scores (extra trees):"]
+            lines += [f"  {line}" for line in found.score_lines()]
+            body.extend(e(line) + "\n" for line in lines)
+            body.append("</pre>")
+            body.append(figure_html(discovery_figure(found, r.name), "PRIM's peeling trajectory "
+                        "(coverage against density), the chosen box's limits with their "
+                        "quasi-p-values, each parameter's importance, and the design points "
+                        "with the box."))  # fmt: skip
+            images += 1
+        body.append("<h3>Plots</h3>")
         for stem, fig in outcome_figures(r.runs, r.spec, r.name).items():
             body.append(figure_html(fig, caption(stem)))
             images += 1

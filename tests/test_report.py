@@ -116,3 +116,26 @@ def test_report_default_path_is_inside_the_first_results_folder(folders) -> None
     assert result.exit_code == 0, result.output
     assert (folders[1] / "report.html").stat().st_size > 10_000
     assert sim.cli.analyse.report.__doc__
+
+
+@pytest.mark.slow
+def test_a_sampled_design_reports_discovery_not_end_samples(tmp_path) -> None:
+    folder = tmp_path / "lhs"
+    result = runner.invoke(app, [
+        "sweep", str(ROOT / "scenarios" / "baseline.yaml"), "--design", "lhs", "--samples", "16",
+        "--reps", "4", "--seed", "2", "--out", str(folder), "--quiet", *CHEAP,
+        "--vary", "actors.russia.outside_option=0.3:0.95", "--vary", "actors.syria.patience=0.8:0.99",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "r.html"
+    assert runner.invoke(app, ["report", str(folder), "-o", str(path)]).exit_code == 0
+    text = html.unescape(path.read_text(encoding="utf-8"))
+    assert "scenario discovery" in text and "PRIM" in text and "extra-trees" in text
+    assert " goes from " not in text  # no comparison of the two end samples
+    # Box limits carry the digits the range resolves (2 for 0.3–0.95, 3 for 0.8–0.99), no more.
+    for number in re.findall(r"outside option [≤≥] (\d+\.\d+)", text):
+        assert len(number.split(".")[1]) == 2
+    for number in re.findall(r"patience [≤≥] (\d+\.\d+)", text):
+        assert len(number.split(".")[1]) == 3
+    # issue values, agreement, utilities, rounds, 3 sampled grids, the pair plot, discovery
+    assert len(IMG.findall(text)) == 9
