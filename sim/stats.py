@@ -1,6 +1,8 @@
 """Summaries and intervals over stored runs: Wilson, Newcombe and bootstrap intervals, per-point tables.
 
-Pure numpy/pandas/scipy (no Mesa, no plotting). The results-store row contract is the one
+The intervals come from statsmodels (Wilson, Newcombe) and scipy.stats.bootstrap; this module
+chooses among them and handles the edge cases. Pure numpy/pandas/scipy/statsmodels (no Mesa, no
+plotting). The results-store row contract is the one
 written by `sim.record.RunRecord.row()` plus the sweep's `point`, `rep`, `status`, `error` and
 `param.*` columns.
 """
@@ -8,6 +10,7 @@ written by `sim.record.RunRecord.row()` plus the sweep's `point`, `rep`, `status
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -16,40 +19,43 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-# Largest number of resampled indices held in memory at once by the bootstrap (~32 MB of int64).
+# Largest number of resampled values held in memory at once by the bootstrap (~32 MB of float64).
 _BOOT_CHUNK = 1 << 22
+# Largest sample for BCa: its jackknife costs n² operations, and beyond a thousand values the
+# percentile interval of a mean agrees with BCa to within the resampling error.
+BCA_MAX = 1000
 
 
-def _z(confidence: float) -> float:
-    """Two-sided standard-normal critical value for a confidence level in (0, 1)."""
-    from scipy.stats import norm
-
+def _alpha(confidence: float) -> float:
+    """1 − confidence, refusing levels outside (0, 1)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    return 1.0 - confidence
 
 
 def wilson_interval(
     successes: float | np.ndarray, n: float | np.ndarray, confidence: float = 0.95
 ) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
-    """Wilson (1927) score interval for a binomial proportion (Newcombe 1998a, method 3).
+    """Wilson (1927) score interval for a binomial proportion (Newcombe 1998a, method 3), by
+    statsmodels' `proportion_confint(method="wilson")`.
 
-    Accepts scalars or broadcastable arrays; returns floats for scalars. Bounds are clipped to
-    [0, 1] against rounding; n = 0 gives NaN bounds (no runs, no information to summarise).
+    Accepts scalars or broadcastable arrays; returns floats for scalars. Bounds are pinned to 0
+    and 1 at p̂ = 0 and 1 and clipped to [0, 1] against rounding; n = 0 gives NaN bounds (no
+    runs, no information to summarise).
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     s = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
     if np.any(m < 0) or np.any(s < 0) or np.any(s > m):
         raise ValueError("wilson_interval needs 0 <= successes <= n")
-    z = _z(confidence)
+    alpha = _alpha(confidence)
+    s, m = np.broadcast_arrays(s, m)
+    safe = np.where(m > 0, m, 1.0)  # statsmodels divides by n; n = 0 is masked below
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = s / m
-        denom = 1.0 + z * z / m
-        centre = (p + z * z / (2.0 * m)) / denom
-        half = z / denom * np.sqrt(p * (1.0 - p) / m + z * z / (4.0 * m * m))
-    # At p̂ = 0 or 1 the bound is exactly 0 or 1; pin it so rounding never excludes p̂.
-    lo = np.where(s == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    hi = np.where(s == m, 1.0, np.clip(centre + half, 0.0, 1.0))
+        lo, hi = proportion_confint(s, safe, alpha=alpha, method="wilson")
+    lo = np.where(s == 0, 0.0, np.clip(lo, 0.0, 1.0))
+    hi = np.where(s == m, 1.0, np.clip(hi, 0.0, 1.0))
     lo, hi = np.where(m > 0, lo, np.nan), np.where(m > 0, hi, np.nan)
     if lo.ndim == 0:
         return float(lo), float(hi)
@@ -59,18 +65,20 @@ def wilson_interval(
 def proportion_difference_interval(
     s1: float, n1: float, s2: float, n2: float, confidence: float = 0.95
 ) -> tuple[float, float, float]:
-    """p1 − p2 with Newcombe's (1998b) hybrid score interval (method 10), built from Wilson bounds.
+    """p1 − p2 with Newcombe's (1998b) hybrid score interval (method 10), by statsmodels'
+    `confint_proportions_2indep(method="newcomb")`.
 
-    Returns (difference, lo, hi); L = d − √((p1−l1)² + (u2−p2)²), U = d + √((u1−p1)² + (p2−l2)²).
+    Returns (difference, lo, hi); L = d − √((p1−l1)² + (u2−p2)²), U = d + √((u1−p1)² + (p2−l2)²)
+    with (l, u) the Wilson bounds of each proportion.
     """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     if n1 <= 0 or n2 <= 0:
         raise ValueError("proportion_difference_interval needs n1 > 0 and n2 > 0")
-    p1, p2 = s1 / n1, s2 / n2
-    l1, u1 = wilson_interval(s1, n1, confidence)
-    l2, u2 = wilson_interval(s2, n2, confidence)
-    d = p1 - p2
-    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    lo, hi = confint_proportions_2indep(
+        s1, n1, s2, n2, method="newcomb", compare="diff", alpha=_alpha(confidence)
+    )
+    d = s1 / n1 - s2 / n2
     return float(d), float(max(lo, -1.0)), float(min(hi, 1.0))
 
 
@@ -91,24 +99,29 @@ def _finite_array(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray
     return x
 
 
-def _bootstrap_means(x: np.ndarray, n_boot: int, gen: np.random.Generator) -> np.ndarray:
-    """n_boot means of resamples of x, drawing indices as one array per memory-bounded chunk."""
-    rows = max(1, _BOOT_CHUNK // x.size)
-    out = np.empty(n_boot)
-    for start in range(0, n_boot, rows):
-        stop = min(n_boot, start + rows)
-        idx = gen.integers(0, x.size, size=(stop - start, x.size))
-        out[start:stop] = x[idx].mean(axis=1)
-    return out
+def _bootstrap(samples: tuple[np.ndarray, ...], statistic, confidence: float, n_boot: int, rng):
+    """scipy.stats.bootstrap of independent samples: BCa up to BCA_MAX values per sample, the
+    percentile interval beyond (and wherever BCa is undefined), in memory-bounded batches."""
+    from scipy.stats import bootstrap
 
-
-def _percentile_bounds(stats: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Percentile-method bounds (Efron & Tibshirani 1993, §13.3) of a bootstrap distribution."""
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
-    alpha = 1.0 - confidence
-    lo, hi = np.quantile(stats, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return float(lo), float(hi)
+    alpha = _alpha(confidence)
+    if n_boot < 1:
+        raise ValueError("n_boot must be at least 1")
+    largest = max(x.size for x in samples)
+    if all(np.ptp(x) == 0 for x in samples):  # nothing varies: the statistic is what it is
+        value = float(statistic(*samples, axis=-1))
+        return value, value
+    batch = max(1, _BOOT_CHUNK // largest)
+    gen = _generator(rng)
+    kwargs = dict(confidence_level=1 - alpha, n_resamples=n_boot, vectorized=True, rng=gen,
+                  batch=batch, paired=False)  # fmt: skip
+    method = "BCa" if largest <= BCA_MAX and n_boot > 1 else "percentile"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns when BCa is undefined; we fall back below
+        ci = bootstrap(samples, statistic, method=method, **kwargs).confidence_interval
+        if method == "BCa" and not (np.isfinite(ci.low) and np.isfinite(ci.high)):
+            ci = bootstrap(samples, statistic, method="percentile", **kwargs).confidence_interval
+    return float(ci.low), float(ci.high)
 
 
 def bootstrap_mean_interval(
@@ -117,14 +130,17 @@ def bootstrap_mean_interval(
     n_boot: int = 2000,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval for a mean (Efron & Tibshirani 1993, ch. 13).
+    """Bootstrap interval for a mean by scipy.stats.bootstrap: BCa (Efron & Tibshirani 1993,
+    ch. 14) up to BCA_MAX values, where its skewness correction matters; percentile beyond.
 
-    Seeded (None → seed 0) so the same data give the same interval; resampling is vectorised.
+    Seeded (None → seed 0) so the same data give the same interval.
     """
     x = _finite_array(values, "values")
-    if n_boot < 1:
-        raise ValueError("n_boot must be at least 1")
-    return _percentile_bounds(_bootstrap_means(x, n_boot, _generator(rng)), confidence)
+    return _bootstrap((x,), np.mean, confidence, n_boot, rng)
+
+
+def _mean_difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
 
 
 def mean_difference_interval(
@@ -134,17 +150,14 @@ def mean_difference_interval(
     n_boot: int = 2000,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[float, float, float]:
-    """mean(a) − mean(b) with a percentile bootstrap interval resampling each group independently.
+    """mean(a) − mean(b) with a bootstrap interval resampling each group independently
+    (Efron & Tibshirani 1993, §16.2; BCa or percentile as in `bootstrap_mean_interval`).
 
-    Two-sample bootstrap of Efron & Tibshirani (1993, §16.2); returns (difference, lo, hi).
+    Returns (difference, lo, hi).
     """
     xa = _finite_array(a, "a")
     xb = _finite_array(b, "b")
-    if n_boot < 1:
-        raise ValueError("n_boot must be at least 1")
-    gen = _generator(rng)
-    diffs = _bootstrap_means(xa, n_boot, gen) - _bootstrap_means(xb, n_boot, gen)
-    lo, hi = _percentile_bounds(diffs, confidence)
+    lo, hi = _bootstrap((xa, xb), _mean_difference, confidence, n_boot, rng)
     return float(xa.mean() - xb.mean()), lo, hi
 
 

@@ -189,10 +189,46 @@ def test_bootstrap_is_reproducible_and_chunking_keeps_the_answer(
     assert bootstrap_mean_interval(x, rng=7) == bootstrap_mean_interval(x, rng=7)
     assert bootstrap_mean_interval(x) == bootstrap_mean_interval(x)  # None is a fixed seed
     whole = bootstrap_mean_interval(x, n_boot=4000, rng=7)
-    monkeypatch.setattr(stats_module, "_BOOT_CHUNK", 1700)  # 3 rows of 500 per chunk
+    monkeypatch.setattr(stats_module, "_BOOT_CHUNK", 1700)  # batches of 3 resamples of 500
     chunked = bootstrap_mean_interval(x, n_boot=4000, rng=8)
     se = x.std() / math.sqrt(x.size)
     assert chunked == pytest.approx(whole, abs=0.1 * se)
+
+
+def test_small_samples_get_the_bca_interval_written_out_by_hand() -> None:
+    # Efron & Tibshirani (1993) eq. 14.9-14.15 on the same bootstrap distribution: bias
+    # correction z0 from the share of resampled means below the mean, acceleration a from the
+    # jackknife, and the adjusted percentiles Φ(z0 + (z0 + z)/(1 − a(z0 + z))).
+    from scipy.stats import bootstrap, norm
+
+    x = np.random.default_rng(8).exponential(1.0, 30)  # skewed, so BCa and percentile differ
+    boot = bootstrap((x,), np.mean, n_resamples=2000, method="percentile",
+                     rng=np.random.default_rng(4)).bootstrap_distribution  # fmt: skip
+    z0 = norm.ppf(np.mean(boot < x.mean()))
+    jack = (x.sum() - x) / (x.size - 1)
+    d = jack.mean() - jack
+    a = (d**3).sum() / (6 * ((d**2).sum()) ** 1.5)
+    levels = [norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))) for z in (-Z95, Z95)]
+    hand = tuple(np.percentile(boot, [100 * q for q in levels]))
+    got = bootstrap_mean_interval(x, n_boot=2000, rng=np.random.default_rng(4))
+    assert got == pytest.approx(hand, rel=1e-9)
+    percentile = tuple(np.percentile(boot, [2.5, 97.5]))
+    assert got[1] > percentile[1]  # right skew moves the interval up
+
+
+def test_large_samples_use_the_percentile_interval() -> None:
+    from scipy.stats import bootstrap
+
+    x = np.random.default_rng(9).exponential(1.0, stats_module.BCA_MAX + 1)
+    boot = bootstrap((x,), np.mean, n_resamples=500, method="percentile",
+                     rng=np.random.default_rng(5)).bootstrap_distribution  # fmt: skip
+    got = bootstrap_mean_interval(x, n_boot=500, rng=np.random.default_rng(5))
+    assert got == pytest.approx(tuple(np.percentile(boot, [2.5, 97.5])), rel=1e-9)
+
+
+def test_constant_data_give_a_point_interval() -> None:
+    assert bootstrap_mean_interval([0.5] * 12) == (0.5, 0.5)
+    assert mean_difference_interval([1.0] * 5, [0.25] * 7) == (0.75, 0.75, 0.75)
 
 
 def test_bootstrap_refuses_empty_or_nan_input() -> None:
