@@ -313,7 +313,7 @@ def comparison_findings(table: Any, limit: int = 8) -> list[str]:
     difference' for each pair that has none."""
     out = []
     for (ref, other), group in table.groupby(["reference", "other"], sort=False):
-        clear = group[(group["lo"] > 0) | (group["hi"] < 0)]
+        clear = group[group["significant"]]
         if clear.empty:
             out.append(
                 f"No difference between {ref} and {other} is clear at the 95% level with "
@@ -384,9 +384,12 @@ def build_report(results: list[Results], title: str = "Negotiation scenarios") -
                                 "shared axes; each scenario has its own grey shade."))  # fmt: skip
         images += 1
         body.append("<h3>Differences with 95% intervals</h3>")
+        from sim.stats import number
+
         rows = [
-            [row.description, row.reference, row.other, row.a, row.b, row.difference,
-             f"[{row.lo:.2f}, {row.hi:.2f}]"]
+            [row.description, row.reference, row.other, number(row.a, row.digits),
+             number(row.b, row.digits), number(row.difference, row.digits),
+             f"[{number(row.lo, row.digits)}, {number(row.hi, row.digits)}]"]
             for row in table.itertuples()
         ]  # fmt: skip
         body.append(

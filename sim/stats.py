@@ -293,13 +293,38 @@ def describe_proportion(
     return f"{_pct(p, digits)}% ({level}% CI {_pct(lo, digits)}–{_pct(hi, digits)}%)"
 
 
+def number(x: float, digits: int) -> str:
+    """x with `digits` decimals, never '-0.00': a value that rounds to zero prints unsigned."""
+    text = f"{x:.{digits}f}"
+    return text.removeprefix("-") if float(text) == 0 else text
+
+
+def difference_digits(lo: float, hi: float, least: int = 2, most: int = 6) -> int:
+    """Decimals that show an interval's width: 2 for [0.24, 0.29], 3 for [0.001, 0.007]."""
+    width = hi - lo
+    if not width > 0 or not math.isfinite(width):
+        return least
+    return min(most, max(least, math.ceil(-math.log10(width))))
+
+
+def significant(difference: float, lo: float, hi: float, digits: int) -> bool:
+    """A difference is clear when it is not exactly zero and its interval, rounded to the printed
+    digits, excludes zero: '0.00 [0.00, 0.01]' is not, '0.004 [0.001, 0.007]' is."""
+    if difference == 0:
+        return False
+    return float(number(lo, digits)) > 0 or float(number(hi, digits)) < 0
+
+
 def describe_difference(
-    a: float, b: float, difference: float, lo: float, hi: float, digits: int = 2
+    a: float, b: float, difference: float, lo: float, hi: float, digits: int | None = None
 ) -> str:
-    """Plain language for a comparison, e.g. '0.62 vs 0.41, difference 0.21 [0.18, 0.24]'."""
+    """Plain language for a comparison, e.g. '0.62 vs 0.41, difference 0.21 [0.18, 0.24]'.
 
-    def show(x: float) -> str:
-        text = f"{x:.{digits}f}"
-        return text.removeprefix("-") if float(text) == 0 else text  # no "-0.00"
-
-    return f"{show(a)} vs {show(b)}, difference {show(difference)} [{show(lo)}, {show(hi)}]"
+    Digits default to what the interval's width needs (`difference_digits`); a difference of
+    exactly zero reads 'no difference'; nothing prints as '-0.00'.
+    """
+    d = difference_digits(lo, hi) if digits is None else digits
+    interval = f"[{number(lo, d)}, {number(hi, d)}]"
+    if difference == 0:
+        return f"{number(a, d)} vs {number(b, d)}, no difference {interval}"
+    return f"{number(a, d)} vs {number(b, d)}, difference {number(difference, d)} {interval}"

@@ -97,6 +97,16 @@ def test_compare_writes_the_figure_and_prints_differences(results_a, results_b, 
     assert "difference" in result.stdout
 
 
+def test_a_results_set_against_itself_shows_no_difference_and_no_star(results_a, tmp_path) -> None:
+    result = runner.invoke(app, ["compare", str(results_a), str(results_a), "-o",
+                                 str(tmp_path / "same.png")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if " vs " in line and ":" in line]
+    assert lines and all("no difference" in line for line in lines)
+    assert not any(line.endswith("*") for line in lines)
+    assert "-0.00" not in result.stdout
+
+
 def test_compare_needs_two_folders(results_a) -> None:
     result = runner.invoke(app, ["compare", str(results_a)])
     assert result.exit_code == 2 and "at least two" in result.output

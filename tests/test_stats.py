@@ -403,3 +403,26 @@ def test_describe_proportion_and_difference() -> None:
     assert describe_difference(56 / 70, 48 / 80, d, lo, hi) == (
         "0.80 vs 0.60, difference 0.20 [0.05, 0.33]"
     )
+
+
+def test_numbers_never_print_negative_zero_and_digits_follow_the_interval() -> None:
+    assert stats_module.number(-0.001, 2) == "0.00" and stats_module.number(-0.006, 2) == "-0.01"
+    assert stats_module.difference_digits(0.24, 0.29) == 2
+    assert stats_module.difference_digits(0.001, 0.007) == 3
+    assert stats_module.difference_digits(-0.0002, 0.0001) == 4
+    assert stats_module.difference_digits(0.5, 0.5) == 2  # no width: the default
+
+
+def test_significance_is_judged_at_the_printed_precision() -> None:
+    significant = stats_module.significant
+    assert significant(0.005, 0.001, 0.009, digits=3)  # '0.005 [0.001, 0.009]'
+    assert not significant(0.005, 0.001, 0.009, digits=2)  # '0.01 [0.00, 0.01]'
+    assert significant(-0.2, -0.3, -0.1, digits=2)
+    assert not significant(0.0, 0.01, 0.02, digits=2)  # exactly zero is never a difference
+    assert describe_difference(1.0, 1.0, 0.0, -0.031, 0.044) == (
+        "1.00 vs 1.00, no difference [-0.03, 0.04]"
+    )
+    assert describe_difference(0.004, 0.0, 0.004, 0.001, 0.007) == (
+        "0.004 vs 0.000, difference 0.004 [0.001, 0.007]"
+    )
+    assert "-0.00" not in describe_difference(0.5, 0.5001, -0.0001, -0.02, 0.02)

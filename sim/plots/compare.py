@@ -62,14 +62,17 @@ def differences_table(results: list[Results], confidence: float = 0.95) -> pd.Da
     """Each later results set against the first: probabilities (full agreement, each issue agreed,
     each "at least" outcome) and means (final values, utilities), with 95% intervals of A − B.
 
-    Columns: quantity, description, kind, reference, other, a, b, difference, lo, hi, text.
+    Columns: quantity, description, kind, reference, other, a, b, difference, lo, hi, digits
+    (decimals the interval needs), significant (its rounded interval excludes zero), text.
     """
     import pandas as pd
 
     from sim.stats import (
         describe_difference,
+        difference_digits,
         mean_difference_interval,
         proportion_difference_interval,
+        significant,
     )
 
     ref = results[0]
@@ -106,8 +109,13 @@ def differences_table(results: list[Results], confidence: float = 0.95) -> pd.Da
         columns=["quantity", "description", "kind", "other", "a", "b", "difference", "lo", "hi"],
     )
     table.insert(3, "reference", ref.name)
+    table["digits"] = [difference_digits(lo, hi) for lo, hi in zip(table.lo, table.hi, strict=True)]
+    table["significant"] = [
+        significant(r.difference, r.lo, r.hi, r.digits) for r in table.itertuples()
+    ]
     table["text"] = [
-        describe_difference(r.a, r.b, r.difference, r.lo, r.hi) for r in table.itertuples()
+        describe_difference(r.a, r.b, r.difference, r.lo, r.hi, r.digits)
+        for r in table.itertuples()
     ]
     return table
 
@@ -116,9 +124,9 @@ def format_differences(table: pd.DataFrame) -> list[str]:
     """The table as lines for a terminal: 'description (A vs B): 0.62 vs 0.41, difference …'."""
     lines = []
     for r in table.itertuples():
-        clear = "" if r.lo <= 0 <= r.hi else "  *"
+        clear = "  *" if r.significant else ""
         lines.append(f"{r.description} ({r.reference} vs {r.other}): {r.text}{clear}")
-    lines.append("(* the 95% interval of the difference excludes zero)")
+    lines.append("(* the 95% interval of the difference excludes zero at the printed precision)")
     return lines
 
 
