@@ -199,12 +199,17 @@ def sensitivity(
         spec, folder, Executor.process, workers, None, None, not overwrite, overwrite, quiet
     )
     with user_errors():
-        table = _indices(spec, folder)
+        table, noise = _indices(spec, folder)
+    from sim.sweep.design import index_warnings
+
+    warnings = index_warnings(table, spec.design, spec.samples, noise, spec.replications)
     if not quiet:
         _print_indices(table, method)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
     from sim.plots.sensitivity import plot_sensitivity
 
-    paths = plot_sensitivity(table, folder / "plots")
+    paths = plot_sensitivity(table, folder / "plots", warnings)
     from sim.sweep.store import Store, write_summary
 
     write_summary(Store(folder))
@@ -214,41 +219,62 @@ def sensitivity(
     )
 
 
-def _indices(spec: Any, folder: Path) -> Any:
-    """One row per (outcome, parameter) with the SALib indices; written to sensitivity.csv."""
+def _indices(spec: Any, folder: Path) -> tuple[Any, dict[str, float]]:
+    """One row per (outcome, parameter) with the SALib indices, written to sensitivity.csv, and
+    each outcome's replication-noise share (see sim.sweep.design.noise_share)."""
     import numpy as np
     import pandas as pd
 
-    from sim.sweep.design import analyse
-    from sim.sweep.store import Store, outcome_columns, point_means
+    from sim.sweep.design import analyse, noise_share
+    from sim.sweep.store import Store, outcome_columns
 
     store = Store(folder)
     columns = outcome_columns(store)
-    means = point_means(store, columns, spec.n_points)
-    rows = []
-    for col in columns:
-        y = means[col].to_numpy()
+    sums = np.zeros((spec.n_points, len(columns)))
+    squares = np.zeros_like(sums)
+    n = np.zeros(spec.n_points)
+    for df in store.iter_columns(["point", "status", *columns]):
+        df = df[df["status"] == "ok"]
+        pts, values = df["point"].to_numpy(), df[columns].to_numpy(dtype=float)
+        np.add.at(n, pts, 1)
+        np.add.at(sums, pts, values)
+        np.add.at(squares, pts, values**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / n[:, None]
+        variances = (squares - n[:, None] * means**2) / (n[:, None] - 1)  # unbiased, per point
+    rows, noise = [], {}
+    for j, col in enumerate(columns):
+        y = means[:, j]
         if np.isnan(y).any():
             raise ValueError(f"{col}: some design points have no successful run")
         res = analyse(spec.axes, spec.design, spec.points, y, spec.seed)
-        for j, path in enumerate(spec.paths):
-            rows.append({"outcome": col, "parameter": path} | {k: v[j] for k, v in res.items()})
+        for k, path in enumerate(spec.paths):
+            rows.append({"outcome": col, "parameter": path} | {key: v[k] for key, v in res.items()})
+        noise[col] = noise_share(y, np.maximum(variances[:, j], 0.0), n)
     table = pd.DataFrame(rows)
     table.to_csv(folder / "sensitivity.csv", index=False)
-    return table
+    return table, noise
 
 
 def _print_indices(table: Any, method: Method) -> None:
+    """One table per outcome: each index with its 95% interval as '0.23 ± 0.05'."""
     from rich.console import Console
     from rich.table import Table
 
-    keys = [c for c in table.columns if c not in ("outcome", "parameter")]
+    if method is Method.sobol:
+        shown = [("S1", "S1_conf", "S1 (first order) ± 95%"), ("ST", "ST_conf", "ST (total) ± 95%")]
+    else:
+        shown = [("mu_star", "mu_star_conf", "μ* ± 95%"), ("sigma", None, "σ")]
     console = Console()
     for outcome, group in table.groupby("outcome", sort=False):
         out = Table(title=f"{method.value} indices: {outcome}")
         out.add_column("parameter")
-        for k in keys:
-            out.add_column(k, justify="right")
+        for _, _, title in shown:
+            out.add_column(title, justify="right")
         for _, row in group.iterrows():
-            out.add_row(row["parameter"], *[f"{row[k]:.3f}" for k in keys])
+            cells = [
+                f"{row[key]:.3f}" + (f" ± {row[conf]:.3f}" if conf else "")
+                for key, conf, _ in shown
+            ]
+            out.add_row(row["parameter"], *cells)
         console.print(out)

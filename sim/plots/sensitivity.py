@@ -1,63 +1,64 @@
-"""Sensitivity indices as horizontal bar charts: one figure per outcome, one bar per parameter."""
+"""Sensitivity indices as horizontal bar charts: one figure per outcome, one pair of bars per
+parameter (Sobol S1 and ST, or Morris μ* and σ), each index with its 95% interval as an error bar,
+and the warnings of `sim.sweep.design.index_warnings` that concern the outcome written under it."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 
-def draw_indices(group: Any, outcome: str, ax: Any = None) -> Any:
-    """Draw one outcome's indices onto `ax` (Sobol S1 and ST, or Morris mu* and sigma); return
-    the figure."""
-    import matplotlib.pyplot as plt
-    import numpy as np
+from sim.plots.style import LIGHT, NEUTRAL, new_axes
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 1.2 + 0.55 * len(group)), layout="constrained")
-    if "ST" in group:
-        bars = [("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total order ST")]
-        xlabel = "Sobol index (share of output variance)"
+
+def draw_indices(group: Any, outcome: str, ax: Any = None, notes: list[str] = ()) -> Any:
+    """Draw one outcome's indices onto `ax` and return the figure; `notes` (warnings) are printed
+    under the chart."""
+    fig, ax = new_axes(ax, size=(7.5, 1.6 + 0.6 * len(group)))
+    sobol = "ST" in group
+    if sobol:
+        bars = [("S1", "S1_conf", "first order S1", NEUTRAL),
+                ("ST", "ST_conf", "total order ST", LIGHT)]  # fmt: skip
+        xlabel = "Sobol index (share of output variance); bars: 95% interval"
     else:
-        bars = [
-            ("mu_star", "mu_star_conf", "μ* (mean |elementary effect|)"),
-            ("sigma", None, "σ (interactions, non-linearity)"),
-        ]
-        xlabel = "Morris elementary effect, per full range of the parameter"
+        bars = [("mu_star", "mu_star_conf", "μ* (mean |elementary effect|)", NEUTRAL),
+                ("sigma", None, "σ (interactions, non-linearity)", LIGHT)]  # fmt: skip
+        xlabel = "Morris elementary effect per full range of the parameter; bars: 95% interval"
     y = np.arange(len(group))
     height = 0.8 / len(bars)
-    for i, (key, conf, label) in enumerate(bars):
+    for i, (key, conf, label, colour) in enumerate(bars):
         err = group[conf].to_numpy() if conf else None
-        ax.barh(
-            y + (i - (len(bars) - 1) / 2) * height,
-            group[key].to_numpy(),
-            height,
-            xerr=err,
-            capsize=3,
-            label=label,
-        )
+        ax.barh(y + (i - (len(bars) - 1) / 2) * height, group[key].to_numpy(), height, xerr=err,
+                capsize=3, label=label, color=colour, edgecolor="black", linewidth=0.5)  # fmt: skip
     ax.set_yticks(y, group["parameter"].tolist())
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
+    if sobol:
+        ax.axvline(1, color="black", linewidth=0.8, ls="--")
     ax.set_xlabel(xlabel)
     ax.set_title(f"Sensitivity of {outcome}")
     ax.legend(loc="best", fontsize="small")
-    return ax.figure
+    if notes:
+        text = "\n".join(textwrap.fill("⚠ " + n, 110) for n in notes)
+        fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="#A04000")
+    return fig
 
 
-def plot_sensitivity(table: Any, folder: str | Path) -> list[Path]:
-    """Save `sensitivity_<outcome>.png` in `folder` for every outcome of the indices table."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def plot_sensitivity(table: Any, folder: str | Path, warnings: list[str] = ()) -> list[Path]:
+    """Save `sensitivity_<outcome>.png` in `folder` for every outcome of the indices table; each
+    carries the warnings that name its outcome and those about the whole design."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    outcomes = [str(o) for o in table["outcome"].unique()]
+    general = [w for w in warnings if not any(w.startswith(f"{o}:") for o in outcomes)]
     paths = []
     for outcome, group in table.groupby("outcome", sort=False):
-        fig = draw_indices(group, str(outcome))
+        mine = [w for w in warnings if w.startswith(f"{outcome}:")]
+        noisy = [w for w in general if f"{outcome} (" in w or "--samples" in w]
+        fig = draw_indices(group, str(outcome), notes=mine + noisy)
         path = folder / f"sensitivity_{str(outcome).replace('.', '_')}.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+        fig.savefig(path)
         paths.append(path)
     return paths

@@ -14,6 +14,7 @@ of values takes the value of the stratum the unit coordinate falls in.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -146,3 +147,88 @@ def analyse(
     else:
         raise ValueError(f"sensitivity indices need a saltelli or morris design, not {design!r}")
     return {k: np.asarray(res[k], dtype=float) for k in keys}
+
+
+# Widest 95% interval accepted without a warning: ±0.10 for a Sobol index (a share of variance),
+# ±10% of the outcome's largest μ* for Morris (μ* has the outcome's units).
+WIDE = 0.10
+
+
+NOISY = 0.10  # largest share of the point means' variance that replication noise may make up
+
+
+def noise_share(means: np.ndarray, variances: np.ndarray, runs: np.ndarray) -> float:
+    """The share of the variance of the design points' means that is replication noise: the
+    mean of var/runs over points (the squared standard error of each point's mean) over the
+    variance of the means. Noise in the means is credited to every parameter alike, which
+    raises every total-order index and can push Sobol indices past 1."""
+    total = np.nanvar(means)
+    if not total > 0:
+        return 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise = np.nanmean(np.where(runs > 1, variances / runs, np.nan))
+    return float(min(1.0, noise / total)) if np.isfinite(noise) else 0.0
+
+
+def index_warnings(
+    table, design: str, samples: int, noise: dict[str, float] | None = None, reps: int = 1
+) -> list[str]:
+    """Plain warnings about a table of indices (one row per outcome and parameter, as
+    `negsim sensitivity` writes it), each saying what to do instead:
+    - a Sobol index outside [0, 1] beyond its interval ('OUTCOME: ...', one line per outcome);
+    - 95% intervals wider than WIDE, with the --samples that would narrow them to WIDE
+      (intervals shrink as 1/√samples);
+    - point means that are more than NOISY replication noise, with the --reps that would bring
+      the share down to NOISY (it falls about as 1/reps), or, past one half, the plain statement
+      that the outcome hardly depends on the swept parameters."""
+    out = []
+    worst, where = 0.0, ""  # widest interval as a multiple of what is accepted, and its index
+    for outcome, group in table.groupby("outcome", sort=False):
+        if design == "saltelli":
+            problems = []
+            for key in ("S1", "ST"):
+                for r in group.itertuples():
+                    v, c = getattr(r, key), getattr(r, f"{key}_conf")
+                    if v - c > 1 or v + c < 0:
+                        problems.append(f"{key} of {r.parameter} is {v:.2f} ± {c:.2f}")
+                    if c / WIDE > worst:
+                        worst, where = c / WIDE, f"±{c:.2f}, {key} of {r.parameter} for {outcome}"
+            if problems:
+                out.append(f"{outcome}: " + "; ".join(problems) + ", outside [0, 1] beyond the "
+                           "interval: these estimates are not yet usable.")  # fmt: skip
+        else:
+            scale = group["mu_star"].max()
+            for r in group.itertuples():
+                if scale > 0 and r.mu_star_conf / (WIDE * scale) > worst:
+                    worst = r.mu_star_conf / (WIDE * scale)
+                    where = f"±{r.mu_star_conf:.3g} on μ* of {r.parameter} for {outcome}"
+    if worst > 1:
+        need = math.ceil(samples * worst**2 - 1e-9)  # no extra sample for rounding error
+        if design == "saltelli":
+            need = next_power_of_two(need)
+        limit = f"±{WIDE:.2f}" if design == "saltelli" else f"{WIDE:.0%} of the largest μ*"
+        out.append(
+            f"The widest 95% interval is {where}: with --samples {samples} these indices cannot "
+            f"rank the parameters. Use --samples {need} or more to bring every interval within "
+            f"{limit} (intervals shrink as 1/√samples)."
+        )
+    noise = noise or {}
+    noisy = {k: v for k, v in noise.items() if NOISY < v <= 0.5}
+    if noisy:
+        share = max(noisy.values())
+        need = math.ceil(reps * share * (1 - NOISY) / (NOISY * (1 - share)) - 1e-9)
+        names = ", ".join(f"{k} ({v:.0%})" for k, v in noisy.items())
+        out.append(
+            f"Replication noise makes up more than {NOISY:.0%} of the variance of the design "
+            f"points' means for {names}; it is credited to every parameter and inflates the "
+            f"total-order indices. Use --reps {need} or more."
+        )
+    flat = {k: v for k, v in noise.items() if v > 0.5}
+    if flat:
+        names = ", ".join(f"{k} ({v:.0%})" for k, v in flat.items())
+        out.append(
+            f"Mostly replication noise (share of the variance of the design points' means): "
+            f"{names}. Either these outcomes barely depend on the swept parameters or --reps "
+            f"{reps} is far too few; their indices measure noise, not influence."
+        )
+    return out
