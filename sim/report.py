@@ -192,14 +192,25 @@ def _sweep_sentence(r: Results) -> str:
     text = f"{len(runs)} runs ({failed} failed)"
     params = swept_parameters(r.ok)
     if params:
-        axes = "; ".join(
-            f"{p.removeprefix('param.')} ∈ {{{', '.join(f'{v:g}' for v in sorted(runs[p].unique()))}}}"
-            for p in params
-        )
+        axes = "; ".join(f"{p.removeprefix('param.')} {_values(runs[p])}" for p in params)
         text += f", sweeping {axes}"
+        if sweep.get("design") not in (None, "grid"):
+            text += f" ({sweep['design']} design, {r.ok.groupby(params).ngroups} points)"
     if sweep:
         text += f"; {sweep.get('replications', '?')} replications per point, root seed {sweep.get('seed', '?')}"
     return text + "."
+
+
+def _values(column: Any) -> str:
+    """A swept parameter's values: listed when few ('∈ {0.5, 0.6}'), else its range rounded to
+    the digits it resolves ('from 0.40 to 0.90, 200 values'), as a sampled design has."""
+    from sim.discovery import rounded
+
+    values = sorted(column.unique())
+    if len(values) <= 12:
+        return "∈ {" + ", ".join(f"{v:g}" for v in values) + "}"
+    width = values[-1] - values[0]
+    return f"from {rounded(values[0], width)} to {rounded(values[-1], width)}, {len(values)} values"
 
 
 # --- findings -------------------------------------------------------------------------------

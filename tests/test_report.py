@@ -132,6 +132,7 @@ def test_a_sampled_design_reports_discovery_not_end_samples(tmp_path) -> None:
     text = html.unescape(path.read_text(encoding="utf-8"))
     assert "scenario discovery" in text and "PRIM" in text and "extra-trees" in text
     assert " goes from " not in text  # no comparison of the two end samples
+    assert "16 values" in text and "(lhs design, 16 points)" in text  # not 16 listed values
     # Box limits carry the digits the range resolves (2 for 0.3–0.95, 3 for 0.8–0.99), no more.
     for number in re.findall(r"outside option [≤≥] (\d+\.\d+)", text):
         assert len(number.split(".")[1]) == 2

@@ -1,4 +1,5 @@
-"""`negsim plot`, `negsim compare` and `negsim report`: read stored results, draw, print paths."""
+"""`negsim plot`, `negsim discover`, `negsim compare` and `negsim report`: read stored results,
+analyse and draw them, print what was found and where it was written."""
 
 from __future__ import annotations
 
@@ -34,6 +35,69 @@ def plot(
         paths = save_figures(outcome_figures(r.runs, r.spec, r.name), out or results / "plots")
     for path in paths:
         typer.echo(str(path))
+
+
+@app.command()
+def discover(
+    results: ResultsArg,
+    outcome: Annotated[
+        str,
+        typer.Option(
+            help="The outcome of interest: agreed, breakdown, breakdown=walkout, a true/false "
+            "column such as issue.basing.agreed, or a condition such as "
+            "'issue.extradition.value>=0.5'."
+        ),
+    ] = "agreed",
+    box: Annotated[
+        int | None,
+        typer.Option(help="Box of the peeling trajectory to describe (default: best balance)."),
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Share of the box's runs each peel removes.")] = 0.05,
+    mass_min: Annotated[float, typer.Option(help="Smallest share of all runs a box may hold.")] = (
+        0.05
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the figure (default: RESULTS/plots).")
+    ] = None,
+) -> None:
+    """Find where in the swept parameters an outcome happens: PRIM boxes, a tree, feature scores.
+
+    Prints PRIM's peeling trajectory (coverage against density, with the number of restricted
+    parameters), the chosen box (each limit with its quasi-p-value), the densest leaves of a
+    classification tree and the extra-trees importance of each parameter; draws them in one figure.
+
+    Example: negsim discover results/lhs --outcome 'issue.extradition.value>=0.5' --box 12
+    """
+    from sim.discovery import discover as find
+    from sim.plots import load_results
+    from sim.plots.discovery import discovery_figure, discovery_stem
+
+    with user_errors():
+        r = load_results(results)
+        d = find(r.runs, r.spec, outcome, box, alpha, mass_min)
+    typer.echo(
+        f"{d.description}: {d.box(0).k} of {d.box(0).n} completed runs "
+        f"({d.box(0).density:.1%}) at {len(d.points)} design points"
+    )
+    typer.echo("\nPRIM peeling trajectory (* the box described below)")
+    typer.echo(f"{'box':>4} {'coverage':>9} {'density':>8} {'mass':>6} {'restricted':>11}")
+    for i, cov, den, mass, dims in d.trajectory_rows():
+        mark = " *" if i == d.chosen else ""
+        typer.echo(f"{i:>4} {cov:>9.3f} {den:>8.3f} {mass:>6.3f} {dims:>11}{mark}")
+    typer.echo("")
+    for line in d.box_lines():
+        typer.echo(line)
+    typer.echo("\nClassification tree, densest leaves:")
+    for line in d.leaf_lines():
+        typer.echo(f"  {line}")
+    typer.echo("\nFeature scores (extra trees):")
+    for line in d.score_lines():
+        typer.echo(f"  {line}")
+    folder = out or results / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{discovery_stem(d.outcome.text)}.png"
+    discovery_figure(d, r.name).savefig(path)
+    typer.echo(f"\nfigure written to {path}")
 
 
 @app.command()
@@ -101,66 +165,3 @@ def report(
         loaded = [load_results(p) for p in results]
         path = write_report(loaded, output or results[0] / "report.html", title)
     typer.echo(f"report written to {path}")
-
-
-@app.command()
-def discover(
-    results: ResultsArg,
-    outcome: Annotated[
-        str,
-        typer.Option(
-            help="The outcome of interest: agreed, breakdown, breakdown=walkout, a true/false "
-            "column such as issue.basing.agreed, or a condition such as "
-            "'issue.extradition.value>=0.5'."
-        ),
-    ] = "agreed",
-    box: Annotated[
-        int | None,
-        typer.Option(help="Box of the peeling trajectory to describe (default: best balance)."),
-    ] = None,
-    alpha: Annotated[float, typer.Option(help="Share of the box's runs each peel removes.")] = 0.05,
-    mass_min: Annotated[float, typer.Option(help="Smallest share of all runs a box may hold.")] = (
-        0.05
-    ),
-    out: Annotated[
-        Path | None, typer.Option(help="Folder for the figure (default: RESULTS/plots).")
-    ] = None,
-) -> None:
-    """Find where in the swept parameters an outcome happens: PRIM boxes, a tree, feature scores.
-
-    Prints PRIM's peeling trajectory (coverage against density, with the number of restricted
-    parameters), the chosen box (each limit with its quasi-p-value), the densest leaves of a
-    classification tree and the extra-trees importance of each parameter; draws them in one figure.
-
-    Example: negsim discover results/lhs --outcome 'issue.extradition.value>=0.5' --box 12
-    """
-    from sim.discovery import discover as find
-    from sim.plots import load_results
-    from sim.plots.discovery import discovery_figure, discovery_stem
-
-    with user_errors():
-        r = load_results(results)
-        d = find(r.runs, r.spec, outcome, box, alpha, mass_min)
-    typer.echo(
-        f"{d.description}: {d.box(0).k} of {d.box(0).n} completed runs "
-        f"({d.box(0).density:.1%}) at {len(d.points)} design points"
-    )
-    typer.echo("\nPRIM peeling trajectory (* the box described below)")
-    typer.echo(f"{'box':>4} {'coverage':>9} {'density':>8} {'mass':>6} {'restricted':>11}")
-    for i, cov, den, mass, dims in d.trajectory_rows():
-        mark = " *" if i == d.chosen else ""
-        typer.echo(f"{i:>4} {cov:>9.3f} {den:>8.3f} {mass:>6.3f} {dims:>11}{mark}")
-    typer.echo("")
-    for line in d.box_lines():
-        typer.echo(line)
-    typer.echo("\nClassification tree, densest leaves:")
-    for line in d.leaf_lines():
-        typer.echo(f"  {line}")
-    typer.echo("\nFeature scores (extra trees):")
-    for line in d.score_lines():
-        typer.echo(f"  {line}")
-    folder = out or results / "plots"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{discovery_stem(d.outcome.text)}.png"
-    discovery_figure(d, r.name).savefig(path)
-    typer.echo(f"\nfigure written to {path}")

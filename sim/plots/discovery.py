@@ -121,7 +121,7 @@ def discovery_figure(d: Discovery, name: str = "") -> Figure:
     draw_points(d, axes[1, 1], fig)
     where = f"{name}: " if name else ""
     fig.suptitle(
-        f"Where does {d.description} happen?\n{where}{d.box(0).density:.0%} of "
+        f"Where do runs show {d.description}?\n{where}{d.box(0).density:.0%} of "
         f"{d.box(0).n} runs at {len(d.points)} design points; PRIM, a tree and feature scores"
     )
     return fig

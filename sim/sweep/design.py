@@ -163,11 +163,11 @@ def noise_share(means: np.ndarray, variances: np.ndarray, runs: np.ndarray) -> f
     variance of the means. Noise in the means is credited to every parameter alike, which
     raises every total-order index and can push Sobol indices past 1."""
     total = np.nanvar(means)
-    if not total > 0:
+    usable = (runs > 1) & np.isfinite(variances)  # one run says nothing about noise
+    if not total > 0 or not usable.any():
         return 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        noise = np.nanmean(np.where(runs > 1, variances / runs, np.nan))
-    return float(min(1.0, noise / total)) if np.isfinite(noise) else 0.0
+    noise = np.mean(variances[usable] / runs[usable])
+    return float(min(1.0, noise / total))
 
 
 def index_warnings(
