@@ -89,6 +89,7 @@ def test_replication_noise_share_and_the_reps_that_would_fix_it() -> None:
     assert "measure noise, not influence" in line
 
 
+@pytest.mark.slow
 def test_the_readme_sobol_example_warns_when_samples_are_few(tmp_path: Path) -> None:
     out = tmp_path / "sobol"
     args = ["sensitivity", str(BASELINE), "--method", "sobol", "--samples", "8", "--reps", "2",
