@@ -124,7 +124,7 @@ def RunPanel(state: AppState) -> None:
     with solara.Row(classes=["negsim-controls"], style={"align-items": "center"}):
         with solara.Div(style={"width": "300px"}):
             ModelController(holder, model_parameters=state.run_parameters,
-                            play_interval=state.interval, render_interval=1,
+                            play_interval=state.interval, render_interval=state.render_interval,
                             use_threads=state.use_threads).key(f"controller-{id(holder)}")  # fmt: skip
         with solara.Div(style={"width": "340px"}, classes=["negsim-speed"]):
             solara.Text(f"seconds between rounds when playing: {state.interval.value / 1000:g}")

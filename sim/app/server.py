@@ -20,6 +20,9 @@ OFFLINE = {
 }
 
 
+SCENARIO_ENV = "NEGSIM_APP_SCENARIO"  # the file the page opens
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on."""
     with socket.socket() as s:
@@ -29,11 +32,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765, quiet: bool = False) -> None:
     """Run the app until interrupted (Ctrl-C)."""
-    from sim.app.state import SCENARIO_ENV
-
-    os.environ.update(OFFLINE)
+    os.environ.update(OFFLINE)  # before anything imports Solara
     os.environ[SCENARIO_ENV] = scenario
+    import solara.server.settings
+    import solara.settings
     import uvicorn
+
+    # Had Solara been imported already, its settings were read before the lines above.
+    solara.server.settings.telemetry.mixpanel_enable = False
+    solara.settings.assets.cdn = OFFLINE["SOLARA_ASSETS_CDN"]
+    solara.settings.assets.proxy = True
 
     config = uvicorn.Config(
         "solara.server.starlette:app",

@@ -16,10 +16,10 @@ import solara
 
 from sim.app.levers import LeverBoard, board_for, problems
 from sim.app.live import LiveRun
+from sim.app.server import SCENARIO_ENV
 from sim.scenario.loading import ScenarioError
 from sim.scenario.models import Scenario
 
-SCENARIO_ENV = "NEGSIM_APP_SCENARIO"  # the file `negsim app` opens
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 
 
@@ -47,7 +47,9 @@ class AppState:
         self.live: solara.Reactive[solara.Reactive[LiveRun] | None] = solara.reactive(None)
         self.run_parameters: solara.Reactive[dict[str, Any]] = solara.reactive({})
         self.interval = solara.reactive(800)  # milliseconds between rounds when playing
-        self.use_threads = solara.reactive(False)  # Mesa's controller: step and draw in turn
+        # Mesa's controller reads these as reactive variables (plain values fail when it steps).
+        self.use_threads = solara.reactive(False)  # step and draw in turn
+        self.render_interval = solara.reactive(1)  # draw every round
         self.pair: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)
         self.setting_a: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
         self.setting_b: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)

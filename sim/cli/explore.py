@@ -12,9 +12,9 @@ from sim.cli.app import app, user_errors
 
 @app.command("app")
 def explorer(
-    scenario: Annotated[
-        Path, typer.Argument(help="Scenario YAML file to open.")
-    ] = Path("scenarios/baseline.yaml"),
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file to open.")] = Path(
+        "scenarios/baseline.yaml"
+    ),
     port: Annotated[int, typer.Option(help="Port on this machine (0: any free one).")] = 8765,
     host: Annotated[
         str, typer.Option(help="Address to listen on (default: this machine only).")
