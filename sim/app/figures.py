@@ -81,7 +81,7 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
     record = run.record()
     space = utility_space_of(spec, record, pair)
     colours = colours_of(spec)
-    fig = new_figure((7.5, 7.2))
+    fig = new_figure((7.5, 8.4))
     ax = fig.add_subplot()
     draw_utility_space(space, spec, ax=ax)
     if run.running:  # no outcome yet: drop its (empty) marker from the legend
@@ -96,7 +96,8 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
             ax.plot(x, y, "o", color=colours[offer.proposer], mec="black", ms=20, zorder=7)
             ax.annotate(str(offer.round + 1), (x, y), ha="center", va="center",
                         fontsize=11, fontweight="bold", color="white", zorder=8)  # fmt: skip
-    ax.legend(loc="lower left", fontsize=11, framealpha=0.9, frameon=True)
+    # Below the axes, so it never hides a point.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
     ax.set_title("Utility space at the start (Nash and KS: all actors)")
     return enlarged(fig)
 
@@ -122,7 +123,7 @@ def odds_figures(runs: pd.DataFrame, spec: Scenario, path: str) -> dict[str, Fig
             ax.plot(x, q[lo], ls=style, color="black", lw=1.1, label=label)
             ax.plot(x, q[hi], ls=style, color="black", lw=1.1)
     bottom[0].legend(loc="best", fontsize=8)
-    return {stem: enlarged(f, 1.15) for stem, f in figures.items()}
+    return {stem: enlarged(f, 1.35) for stem, f in figures.items()}
 
 
 def versus_figure(a: Any, b: Any) -> Figure:

@@ -59,17 +59,14 @@ def NumberLever(state: AppState, lever: Lever, value: Any, set_to: Any) -> None:
             return  # the equilibrium strategy has no parameter
         label = STRATEGY_LABEL[kind]
         low, high, step = STRATEGY_RANGE[kind]
-    special = None
-    if lever.none_label:
-        special = (lever.none_label, value is None, None, 0.5 if lever.default is None else None)
-    elif lever.inf_label:
-        special = (lever.inf_label, math.isinf(value), math.inf, 25.0)
-    if special is not None:
-        text, on, special_value, back = special
-        solara.Switch(label=text, value=on,
-                      on_value=lambda flag: set_to(special_value if flag else
-                                                   (back if back is not None else lever.default)))  # fmt: skip
-        if on:
+    if lever.none_label or lever.inf_label:  # a switch for "no outside option" or "λ = ∞"
+        special = None if lever.none_label else math.inf
+        is_special = value is None if special is None else math.isinf(value)
+        default_special = lever.default is None or math.isinf(lever.default)
+        ordinary = low + step * round((high - low) / 2 / step) if default_special else lever.default
+        solara.Switch(label=lever.none_label or lever.inf_label, value=is_special,
+                      on_value=lambda flag: set_to(special if flag else ordinary))  # fmt: skip
+        if is_special:
             return
     shown = f"{value:g}" if isinstance(value, (int, float)) else str(value)
     solara.Text(f"{label}: {shown}", classes=["negsim-lever-label"])
@@ -127,7 +124,7 @@ def RunPanel(state: AppState) -> None:
                             play_interval=state.interval, render_interval=state.render_interval,
                             use_threads=state.use_threads).key(f"controller-{id(holder)}")  # fmt: skip
         with solara.Div(style={"width": "340px"}, classes=["negsim-speed"]):
-            solara.Text(f"seconds between rounds when playing: {state.interval.value / 1000:g}")
+            solara.Text(f"when playing: {state.interval.value / 1000:g} s a round")
             solara.SliderInt("", value=state.interval, min=200, max=3000, step=100)
     solara.Text(headline(spec, run), classes=["negsim-headline"])
     views = round_views(spec, run)
@@ -216,7 +213,8 @@ def OddsPanel(state: AppState) -> None:
     board, spec = state.board, state.spec.value
     levers = [] if board is None else [lv for lv in board.levers if lv.sweepable]
     choices = {f"{lv.group}: {lv.label}": lv for lv in levers}
-    label, set_label = solara.use_state(next(iter(choices), ""))
+    moved = next((k for k, lv in choices.items() if lv.path == state.last_lever.value), None)
+    label, set_label = solara.use_state(moved or next(iter(choices), ""))
     first = choices.get(label)
     span, set_span = solara.use_state((first.low, first.high) if first else (0.0, 1.0))
     points, set_points = solara.use_state(7)

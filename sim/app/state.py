@@ -51,6 +51,7 @@ class AppState:
         self.use_threads = solara.reactive(False)  # step and draw in turn
         self.render_interval = solara.reactive(1)  # draw every round
         self.pair: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)
+        self.last_lever = solara.reactive("")  # the lever moved last: what the odds panel offers
         self.setting_a: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
         self.setting_b: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
         self.open(self.file.value)
@@ -77,6 +78,7 @@ class AppState:
         """Move one lever: the negotiation is rebuilt and replayed to the round it had reached."""
         values = dict(self.values.value)
         values[path] = value
+        self.last_lever.value = path
         if path.endswith(".strategy") and self.board is not None:
             # A new strategy starts from its own parameter's neutral value (or the file's).
             param = self.board.lever(f"{path}.param")
