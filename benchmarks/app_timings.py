@@ -115,7 +115,8 @@ def browser(log: Path) -> dict[str, object]:
         for tab in d.find_elements(By.CSS_SELECTOR, ".v-tab"):
             if tab.text.strip().upper() == "WHAT CHANGES THE ODDS":
                 tab.click()
-        wait(d, lambda d: "Russia: outside option" in text_of(d, ".v-select"), 60)
+        wait(d, lambda d: any("Russia: outside option" in e.text
+                              for e in d.find_elements(By.CSS_SELECTOR, ".v-select")), 60)  # fmt: skip
         start = time.perf_counter()
         click(d, "Run")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "img.negsim-odds-figure"), 1200)

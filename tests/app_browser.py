@@ -220,3 +220,27 @@ def image_src(driver: Any, css: str) -> str:
 
     found = driver.find_elements(By.CSS_SELECTOR, f"{css} img, img{css}")
     return found[0].get_attribute("src") if found else ""
+
+
+def choose(driver: Any, label: str, option: str) -> None:
+    """Pick `option` in the drop-down list labelled `label`."""
+    from selenium.webdriver.common.by import By
+
+    def field(d: Any) -> Any:
+        for select in d.find_elements(By.CSS_SELECTOR, ".v-select"):
+            if (
+                select.is_displayed()
+                and select.find_element(By.CSS_SELECTOR, "label").text == label
+            ):
+                return select.find_element(By.CSS_SELECTOR, ".v-select__slot")
+        return None
+
+    wait(driver, field, 60, f"the list {label}").click()
+
+    def item(d: Any) -> Any:
+        for entry in d.find_elements(By.CSS_SELECTOR, ".menuable__content__active .v-list-item"):
+            if entry.is_displayed() and entry.text.strip() == option:
+                return entry
+        return None
+
+    wait(driver, item, 30, f"{option} in {label}").click()

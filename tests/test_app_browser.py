@@ -19,6 +19,7 @@ from app_browser import (
     Trap,
     app_server,
     button,
+    choose,
     chromium,
     click,
     have_browser,
@@ -33,6 +34,7 @@ from sim.app.live import LiveRun, round_views
 from sim.scenario import load_scenario
 
 pytestmark = pytest.mark.slow
+SCREENSHOTS = os.environ.get("NEGSIM_SCREENSHOTS")
 BASELINE = "scenarios/baseline.yaml"
 LEVER = ".lever-actors-russia-outside_option"
 
@@ -43,8 +45,13 @@ if not have_browser():
 
 
 def shot(driver, name: str) -> None:
-    folder = os.environ.get("NEGSIM_SCREENSHOTS")
+    folder = SCREENSHOTS
     if folder:
+        driver.execute_script(
+            "document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; });"
+            "window.scrollTo(0, 0);"
+        )
+        time.sleep(0.5)
         Path(folder).mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(Path(folder) / f"{name}.png"))
 
@@ -136,25 +143,27 @@ def test_the_app_in_a_browser_offline(tmp_path):
         assert "Kalai–Smorodinsky" in text_of(d, ".negsim-glossary")
         shot(d, "app-about")
 
-        # What changes the odds, on the lever moved above, with a small sweep.
+        # What changes the odds, on the lever moved last, with a small sweep.
         open_tab(d, "What changes the odds")
+        choose(d, "runs per point", "200" if SCREENSHOTS else "50")  # docs: as taught
         click(d, "Run")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "img.negsim-odds-figure"), 600,
              "the odds figures")  # fmt: skip
         shot(d, "app-what-changes-the-odds")
 
-        # A against B: the file, then the deadline at 6.
+        # A against B, as docs/teaching.md teaches it: the file, then a patient Syria.
         open_tab(d, "A against B")
         click(d, "Reset to the file")
         click(d, "Keep the levers as A")
-        open_group(d, "The negotiation")
-        deadline = wait(d, lambda d: d.find_element(
-            By.CSS_SELECTOR, ".lever-protocol-deadline .v-slider__thumb-container"))  # fmt: skip
-        for _ in range(6):
-            deadline.send_keys(Keys.ARROW_LEFT)
-        wait(d, lambda d: "deadline (rounds): 6" in text_of(d, ".lever-protocol-deadline"), 60)
+        open_group(d, "Syria (transitional government)")
+        patience = wait(d, lambda d: d.find_element(
+            By.CSS_SELECTOR, ".lever-actors-syria-patience .v-slider__thumb-container"))  # fmt: skip
+        for _ in range(7):
+            patience.send_keys(Keys.ARROW_RIGHT)
+        wait(d, lambda d: "patience δ: 0.97" in text_of(d, ".lever-actors-syria-patience"), 60)
         click(d, "Keep the levers as B")
-        wait(d, lambda d: "protocol.deadline=6" in text_of(d, ".negsim-setting-B"), 30)
+        choose(d, "runs each", "500" if SCREENSHOTS else "200")
+        wait(d, lambda d: "actors.syria.patience=0.97" in text_of(d, ".negsim-setting-B"), 30)
         click(d, "Compare A and B")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "img.negsim-versus-figure"), 600,
              "the comparison")  # fmt: skip

@@ -37,7 +37,13 @@ def offers_figure(spec: Scenario, run: LiveRun) -> Figure:
     colours = colours_of(spec)
     keys = list(spec.issues)
     deadline = spec.protocol.deadline
-    fig = new_figure((8.5, 1.9 * len(keys) + 1.2))
+    height = 1.9 * len(keys) + 1.4
+    fig = new_figure((8.5, height))
+    # Fixed margins: the constrained layout solver doubles the time to draw this figure, and
+    # it is redrawn at every step.
+    fig.set_layout_engine(None)
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.35 / height, bottom=1.25 / height,
+                        hspace=0.45)  # fmt: skip
     axes = fig.subplots(len(keys), 1, sharex=True, squeeze=False)[:, 0]
     for ax, k in zip(axes, keys, strict=True):
         out = record.issues[k]
@@ -67,8 +73,8 @@ def offers_figure(spec: Scenario, run: LiveRun) -> Figure:
                         label=short_name(spec, a))
         for a in spec.actors
     ]  # fmt: skip
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
-               title="a dot is an offer by")  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncols=len(handles),
+               title="a dot is an offer by", frameon=False)  # fmt: skip
     return enlarged(fig)
 
 
