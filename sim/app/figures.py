@@ -87,7 +87,7 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
     record = run.record()
     space = utility_space_of(spec, record, pair)
     colours = colours_of(spec)
-    fig = new_figure((7.5, 8.4))
+    fig = new_figure((6.5, 7.6))
     ax = fig.add_subplot()
     draw_utility_space(space, spec, ax=ax)
     if run.running:  # no outcome yet: drop its (empty) marker from the legend
@@ -105,31 +105,45 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
     # Below the axes, so it never hides a point.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
     ax.set_title("Utility space at the start (Nash and KS: all actors)")
-    return enlarged(fig)
+    return enlarged(fig, 1.45)
 
 
 def odds_figures(runs: pd.DataFrame, spec: Scenario, path: str) -> dict[str, Figure]:
-    """Against one lever: each issue's probability of agreement (95% Wilson band) and final value
-    (mean with its 95% bootstrap band, over the middle 50% and 90% of runs), and full agreement and
-    utilities; the project's sweep figures with the distribution drawn under the mean."""
-    from sim.plots.outcomes import ok_rows, sweep_figures
+    """Against one lever, one row per issue: the probability that it is agreed (95% Wilson band)
+    and where it ends (mean with its 95% bootstrap band; dashed and dotted lines: the middle 50%
+    and 90% of runs); then full agreement and utilities, the project's sweep figure."""
+    from sim.plots.outcomes import draw_sweep, ok_rows, parameter_label, sweep_figures, sweep_table
 
     param = f"param.{path}"
-    figures = sweep_figures(runs, spec, param, f"{len(ok_rows(runs))} runs")
-    fig = figures[next(k for k in figures if k.endswith("_issues"))]
-    bottom = fig.axes[len(spec.issues) :]
     ok = ok_rows(runs)
-    for ax, k in zip(bottom, spec.issues, strict=False):
+    table = sweep_table(runs, spec, param)
+    xlabel = parameter_label(param, spec)
+    keys = list(spec.issues)
+    fig = new_figure((12, 2.9 * len(keys) + 0.8))
+    axes = fig.subplots(len(keys), 2, squeeze=False)
+    for (left, right), k in zip(axes, keys, strict=True):
+        draw_sweep(table, f"issue.{k}.agreed", ax=left)
+        left.set(ylim=(0, 1), ylabel="probability agreed")
+        left.set_title(spec.issues[k].label, loc="left")
+        draw_sweep(table, f"issue.{k}.value", ax=right, label="mean (band: 95% interval)")
         q = ok.groupby(param)[f"issue.{k}.value"].quantile([0.05, 0.25, 0.75, 0.95]).unstack()
         x = q.index.to_numpy(dtype=float)
         for lo, hi, style, label in (
             (0.25, 0.75, "--", "middle 50% of runs"),
             (0.05, 0.95, ":", "middle 90% of runs"),
         ):
-            ax.plot(x, q[lo], ls=style, color="black", lw=1.1, label=label)
-            ax.plot(x, q[hi], ls=style, color="black", lw=1.1)
-    bottom[0].legend(loc="best", fontsize=8)
-    return {stem: enlarged(f, 1.35) for stem, f in figures.items()}
+            right.plot(x, q[lo], ls=style, color="black", lw=1.2, label=label)
+            right.plot(x, q[hi], ls=style, color="black", lw=1.2)
+        anchor_axis(right, spec.issues[k].anchors, width=22)
+        right.set_title("where it ends", loc="left")
+    axes[0, 1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    fig.suptitle(f"Each issue against {xlabel} ({len(ok)} runs; bands: 95% intervals)")
+    figures = {"issues": enlarged(fig)}
+    whole = sweep_figures(runs, spec, param, f"{len(ok)} runs")
+    figures["actors"] = enlarged(whole[next(k for k in whole if k.endswith("_actors"))], 1.35)
+    return figures
 
 
 def versus_figure(a: Any, b: Any) -> Figure:
