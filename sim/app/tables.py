@@ -92,8 +92,13 @@ def differences_html(table_: Any) -> str:
     for r in table_.itertuples():
         clear = not (r.lo <= 0 <= r.hi)
         rows.append([r.description, f"{r.a:.2f}", f"{r.b:.2f}",
-                     f"{r.difference:+.2f} [{r.lo:+.2f}, {r.hi:+.2f}]",
+                     f"{_signed(r.difference)} [{_signed(r.lo)}, {_signed(r.hi)}]",
                      "yes" if clear else "no"])  # fmt: skip
         css.append("negsim-clear" if clear else "")
     header = ["quantity", "A", "B", "A − B [95% interval]", "interval excludes 0"]
     return table(header, rows, "negsim-differences", css)
+
+
+def _signed(x: float) -> str:
+    """Three decimals, so a bound just above zero does not read as zero; never "-0.000"."""
+    return f"{0.0 if abs(x) < 5e-4 else x:+.3f}"
