@@ -14,7 +14,7 @@ FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
 	  if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; \
 	done
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean browser screenshots app-timings
 
 setup: $(STAMP)
 
@@ -31,10 +31,26 @@ run: setup
 	$(VENV)/bin/negsim sweep scenarios/baseline.yaml --out results/baseline --resume
 	$(VENV)/bin/negsim plot results/baseline
 
-test: setup
+test: setup browser
 	$(VENV)/bin/ruff check sim tests benchmarks
 	$(VENV)/bin/ruff format --check sim tests benchmarks
-	$(VENV)/bin/python -m pytest -q
+	NEGSIM_REQUIRE_BROWSER=1 $(VENV)/bin/python -m pytest -q
+
+# The app's browser test drives Debian's Chromium and its driver (Playwright's own browser
+# download does not work offline); install them when missing.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing chromium and chromium-driver (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+# The app's screenshots in docs/img/, taken by its browser test.
+screenshots: setup browser
+	NEGSIM_REQUIRE_BROWSER=1 NEGSIM_SCREENSHOTS=docs/img $(VENV)/bin/python -m pytest -q tests/test_app_browser.py
+
+app-timings: setup browser
+	$(PY) benchmarks/app_timings.py
 
 lint: setup
 	$(VENV)/bin/ruff check --fix sim tests benchmarks

@@ -6,6 +6,7 @@ import sim.cli.run  # isort: skip
 import sim.cli.sweep  # isort: skip
 import sim.cli.analyse  # isort: skip
 import sim.cli.forecast  # isort: skip
+import sim.cli.explore  # isort: skip
 from sim.cli.app import app
 
 __all__ = ["app", "main", "sim"]

@@ -145,7 +145,7 @@ def validate(
         try:
             spec = load_scenario(file, set_ or [])
         except ScenarioError as exc:
-            for problem in [exc, *exc.others]:
+            for problem in exc.problems():
                 print(f"error: {problem}", file=sys.stderr)
             bad += 1
         else:

@@ -1,11 +1,12 @@
 """Scenario format (pydantic models), YAML loading with line numbers, and dotted-path overrides."""
 
 from sim.scenario.loading import ScenarioError, load_scenario
-from sim.scenario.models import Actor, Event, Issue, Protocol, Scenario, Sweep
+from sim.scenario.models import Actor, Event, Info, Issue, Protocol, Scenario, Sweep
 
 __all__ = [
     "Actor",
     "Event",
+    "Info",
     "Issue",
     "Protocol",
     "Scenario",

@@ -24,6 +24,11 @@ class ScenarioError(ValueError):
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {path}: {message}" if path else f"{where}: {message}")
 
+    def problems(self) -> list[str]:
+        """Every problem found in the pass, one line each, in file order (what `validate`
+        prints, and what the app shows)."""
+        return [str(problem) for problem in [self, *self.others]]
+
 
 @dataclass(frozen=True)
 class Document:

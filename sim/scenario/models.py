@@ -235,11 +235,27 @@ class Run(Strict):
     seed: int = Field(default=1, ge=0)
 
 
+class Info(Strict):
+    """What a class reads about a scenario, in the order of NetLogo's Info tab (all optional).
+
+    Plain text: paragraphs are separated by blank lines; lines starting with "- " are a list.
+    """
+
+    what_it_is: str = Field(default="", description="What it is: the case and its question.")
+    how_it_works: str = Field(default="", description="How it works: what the agents do.")
+    how_to_use_it: str = Field(default="", description="How to use it: which levers to move.")
+    things_to_notice: str = Field(default="", description="Things to notice while it runs.")
+    things_to_try: str = Field(default="", description="Things to try: experiments for a class.")
+
+
 class Scenario(Strict):
     """A whole case: actors, issues, payoff rules, protocol, events, run and sweep settings."""
 
     name: Name
     description: str = ""
+    info: Info = Field(
+        default_factory=Info, description="Text for the app's About panel (optional)."
+    )
     issues: dict[Name, Issue] = Field(min_length=1)
     actors: dict[Name, Actor] = Field(min_length=2)
     protocol: Protocol = Field(default_factory=Protocol)

@@ -1,0 +1,102 @@
+"""The app's panels rendered with Solara's own harness (widgets in Python, no browser): Mesa's
+Step button moves the negotiation, levers change the setting, invalid ones show the validate
+message, and the About panel follows NetLogo's Info-tab order."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from sim.app.panels import AboutPanel, LeverPanel, RunPanel, slug
+from sim.app.state import AppState
+
+BASELINE = "scenarios/baseline.yaml"
+
+
+def html_of(rc) -> str:
+    """Every HTML snippet (solara.HTML) the panel rendered, joined."""
+    return " ".join(w.widget.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML))
+
+
+def texts(rc) -> str:
+    """Every text (solara.Text) the panel rendered, joined."""
+    return " ".join(str(w.widget.children) for w in rc.find(v.Html))
+
+
+@pytest.fixture
+def state():
+    return AppState(BASELINE)
+
+
+def with_class(rc, css: str):
+    """The widget whose class attribute includes `css`."""
+    found = [w for w in rc.find(v.Html).widgets if css in (w.class_ or "").split()]
+    assert len(found) == 1, css
+    return found[0]
+
+
+def descendants(widget, kind):
+    """Every widget of `kind` under `widget`."""
+    out = []
+    for child in getattr(widget, "children", []) or []:
+        if isinstance(child, kind):
+            out.append(child)
+        if hasattr(child, "children"):
+            out += descendants(child, kind)
+    return out
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).assert_single()
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def test_mesas_step_button_plays_one_round(state):
+    _box, rc = solara.render(RunPanel(state), handle_error=False)
+    assert "Ready: 12 rounds at most" in texts(rc)
+    click(rc, "Step")
+    assert state.run.round == 1
+    assert "After round 1 of 12." in texts(rc)
+    assert "Round 1:" in html_of(rc)
+    click(rc, "Reset")
+    assert state.run.round == 0
+    rc.close()
+
+
+def test_a_lever_rebuilds_the_negotiation_at_the_same_round(state):
+    state.run.step()
+    state.run.step()
+    _box, rc = solara.render(LeverPanel(state), handle_error=False)
+    switch = rc.find(v.Switch, label="partial agreements (issues close one by one)")
+    switch.assert_single()
+    switch.widget.v_model = False
+    assert state.spec.value.protocol.partial is False
+    assert state.run.round == 2  # replayed to where it was
+    assert "protocol.partial=false" in state.command()
+    rc.close()
+
+
+def test_an_invalid_setting_shows_what_validate_says(state):
+    _box, rc = solara.render(LeverPanel(state), handle_error=False)
+    (toggle,) = descendants(with_class(rc, slug("actors.russia.strategy")), v.BtnToggle)
+    toggle.v_model = 2  # concession, reciprocal, equilibrium
+    errors = [w for w in rc.find(v.Alert).widgets if "equilibrium" in str(w.children)]
+    assert len(errors) == 1
+    text = str(errors[0].children)
+    assert "scenarios/baseline.yaml:" in text
+    assert "actors.russia.strategy: the equilibrium strategy needs exactly two actors" in text
+    before = state.run
+    assert state.spec.value.actors["russia"].strategy.type == "concession"  # last valid kept
+    click(rc, "Reset to the file")
+    assert not state.problems.value and state.run is not before
+    rc.close()
+
+
+def test_about_follows_the_info_tab_order(state):
+    _box, rc = solara.render(AboutPanel(state), handle_error=False)
+    headings = [w.widget.unsafe_innerHTML for w in rc.find(solara.widgets.HTML, tag="h3")]
+    order = ["What is it?", "How it works", "How to use it", "Things to notice", "Things to try"]
+    assert [next(o for o in order if o in h) for h in headings] == order
+    assert "Kalai–Smorodinsky" in html_of(rc)  # the glossary
+    rc.close()
