@@ -49,9 +49,9 @@ class EventBook:
         self.pending = list(range(len(spec.events)))
         self.fired: list[dict[str, Any]] = []
 
-    def fire(self, t: int) -> list[str]:
-        """Fire the events due at round t (each at most once); return their names."""
-        names = []
+    def fire(self, t: int) -> list[dict[str, Any]]:
+        """Fire the events due at round t (each at most once); return their entries."""
+        fired = []
         for e in list(self.pending):
             event = self.spec.events[e]
             # Every pending hazard event draws every round, so draws do not depend on outcomes.
@@ -59,25 +59,43 @@ class EventBook:
                 event.round == t if event.hazard is None else self.model.rng.random() < event.hazard
             )
             if due:
-                self.apply(e)
+                entry = {"round": t, "name": event.name, **self.apply(e)}
                 self.pending.remove(e)
-                self.fired.append({"round": t, "name": event.name})
-                names.append(event.name)
-        return names
+                self.fired.append(entry)
+                fired.append(entry)
+        return fired
 
-    def apply(self, e: int) -> None:
-        """Apply event e's effects and closures to the model's per-run parameters."""
+    def apply(self, e: int) -> dict[str, Any]:
+        """Apply event e's effects and closures to the model's per-run parameters; return what
+        changed: `changes` (actor, parameter, issue, before, after; None where a value is
+        missing, e.g. no outside option) and `closed` (issue: value, for issues still open)."""
         m, event = self.model, self.spec.events[e]
+        changes = []
         for effect in event.effects:
             i = m.actor_keys.index(effect.actor)
             array = getattr(m, _ARRAYS[effect.parameter])
-            if effect.issue is not None:
-                k = m.issue_keys.index(effect.issue)
-                array[i, k] = changed(array[i, k], effect)
-            else:
-                array[i] = changed(array[i], effect)
+            at: Any = i if effect.issue is None else (i, m.issue_keys.index(effect.issue))
+            before = float(array[at])
+            array[at] = changed(before, effect)
+            changes.append(
+                {
+                    "actor": effect.actor,
+                    "parameter": effect.parameter,
+                    "issue": effect.issue,
+                    "before": _number(before),
+                    "after": _number(float(array[at])),
+                }
+            )
+        closed = {}
         for issue, value in event.close.items():
             k = m.issue_keys.index(issue)
             if np.isnan(m.closed[k]):
                 m.close(k, value, agreed=False)
+                closed[issue] = value
         m.invalidate(parameters=True)
+        return {"changes": changes, "closed": closed}
+
+
+def _number(value: float) -> float | None:
+    """A finite value, or None (JSON has no NaN or infinity)."""
+    return value if np.isfinite(value) else None

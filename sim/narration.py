@@ -1,77 +1,455 @@
-"""Classroom narration of one run: who proposed what, who answered how and why, what fired."""
+"""Classroom narration of one run: the cast, each round's offer and answers with their reasons,
+what each event changed, and a recap of what was settled and who gained against no deal.
+
+The pieces are public so the classroom app can show them one at a time: `cast(spec)`,
+`round_lines(spec, offer)`, `recap(spec, record)`; `narrate` strings them together. Rounds are
+numbered from 1 here (the run record counts from 0).
+"""
 
 from __future__ import annotations
 
-from sim.record import RunRecord
-from sim.scenario.models import Scenario
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.record import Offer, RunRecord
+from sim.scenario.models import Actor, Issue, Scenario
+
+CLOSE_CALL = 0.2  # an answer is "noisy" when its acceptance probability lies in [0.2, 0.8]
+NEAR = 0.1  # a value this close to an anchor is described as "near" it
+_PARAMETERS = {
+    "outside_option": "outside option",
+    "capability": "capability",
+    "patience": "patience δ",
+    "rationality": "rationality λ",
+}
+
+
+# --- words for numbers ----------------------------------------------------------------------
+def words(issue: Issue, value: float) -> str:
+    """A value in its issue's anchor words: '"current long lease"', 'near "reduced presence"',
+    or 'between "x" and "y"'."""
+    if not issue.anchors:
+        return ""
+    nearest = min(issue.anchors, key=lambda p: abs(p - value))
+    if abs(nearest - value) < 1e-9:
+        return f'"{issue.anchors[nearest]}"'
+    if abs(nearest - value) <= NEAR:
+        return f'near "{issue.anchors[nearest]}"'
+    below = max((p for p in issue.anchors if p < value), default=None)
+    above = min((p for p in issue.anchors if p > value), default=None)
+    if below is None or above is None:
+        return f'beyond "{issue.anchors[nearest]}"'
+    return f'between "{issue.anchors[below]}" and "{issue.anchors[above]}"'
 
 
 def _value(spec: Scenario, issue: str, value: float) -> str:
-    return f"{value:.2f} ({spec.issues[issue].label_of(value)})"
+    said = words(spec.issues[issue], value)
+    return f"{value:.2f}" + (f" {said}" if said else "")
 
 
-def narrate(spec: Scenario, record: RunRecord) -> list[str]:
-    """Plain-language lines, one paragraph per round, ready to print."""
-    if record.protocol == "expected_utility":
-        return _narrate_forecast(spec, record)
-    name = {k: a.name for k, a in spec.actors.items()}
-    lines = [
-        f"Scenario {spec.name}: {len(spec.actors)} actors, {len(spec.issues)} "
-        f"issue{'' if len(spec.issues) == 1 else 's'}, "
-        f"deadline {spec.protocol.deadline} rounds, seed {record.seed}."
-    ]
-    for offer in record.trajectory:
-        lines.append("")
-        lines.append(f"Round {offer.round}:")
-        for event in offer.events:
-            lines.append(f"  EVENT: {event}.")
-        lines.append(f"  {name[offer.proposer]} proposes:")
-        for issue, value in offer.package.items():
-            lines.append(f"    {spec.issues[issue].label}: {_value(spec, issue, value)}")
-        for who, a in offer.answers.items():
-            if a["walkout"]:
-                lines.append(
-                    f"  {name[who]} walks out: its outside option {a['threshold']:.2f} "
-                    "beats anything on the table."
-                )
-                continue
-            above = a["utility"] >= a["threshold"]
-            verb = "accepts" if a["accept"] else "rejects"
-            reason = (
-                f"utility {a['utility']:.3f} {'≥' if above else '<'} threshold {a['threshold']:.3f}"
-            )
-            if a["accept"] != above:
-                reason += " (a noisy answer: λ is finite, so close calls can go either way)"
-            lines.append(f"  {name[who]} {verb}: {reason}.")
-        if offer.closed:
-            closed = ", ".join(spec.issues[k].label for k in offer.closed)
-            lines.append(f"  Settled this round: {closed}.")
-    lines.append("")
-    if record.agreed:
-        lines.append(
-            f"Full agreement in round {record.round}, on {name.get(record.proposer, '?')}'s "
-            "proposal."
-        )
+def _name(spec: Scenario, actor: str) -> str:
+    """The display name without its gloss: 'Syria (transitional government)' → 'Syria'."""
+    return spec.actors[actor].name.split(" (")[0] if actor in spec.actors else actor
+
+
+def possessive(name: str) -> str:
+    """ "Russia's", "United States'"."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def _versus(a: float, b: float) -> tuple[str, str]:
+    """Two numbers to 2 decimals, or 3 when 2 would make different numbers look equal."""
+    digits = 3 if f"{a:.2f}" == f"{b:.2f}" and a != b else 2
+    return f"{a:.{digits}f}", f"{b:.{digits}f}"
+
+
+def _list(items: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def linkage_bonus(actor: Actor) -> float:
+    """The most an actor's linkage terms can add to its utility (positive γ with both issues at
+    1): why its utility, and so its threshold, can exceed 1."""
+    return sum(max(link.gamma, 0.0) for link in actor.linkage)
+
+
+# --- what each side falls back on -----------------------------------------------------------
+@dataclass(frozen=True)
+class Fallback:
+    """An actor's disagreement payoff, max(U(no-deal outcome), outside option), and its parts."""
+
+    value: float
+    no_deal: float
+    outside: float | None
+
+    @property
+    def source(self) -> str:
+        """Which part sets the fallback."""
+        return "outside option" if self.outside is not None and self.outside > self.no_deal else (
+            "no-deal outcome"
+        )  # fmt: skip
+
+
+def fallbacks(spec: Scenario, events: Iterable[dict[str, Any]] = ()) -> dict[str, Fallback]:
+    """Each actor's fallback with every issue at its reversion point, after the recorded changes
+    of `events` (a run record's `events`; none: the fallback at the start)."""
+    from sim import payoffs
+    from sim.protocols.arrays import scenario_arrays
+
+    base = scenario_arrays(spec)
+    actors, issues = base["actors"], base["issues"]
+    arrays = {name: base[name].copy() for name in ("ideal", "salience", "outside")}
+    where = {"ideal": "ideal", "salience": "salience", "outside_option": "outside"}
+    for event in events:
+        for change in event.get("changes", []):
+            if change["parameter"] in where:
+                array = arrays[where[change["parameter"]]]
+                i = actors.index(change["actor"])
+                at = i if change["issue"] is None else (i, issues.index(change["issue"]))
+                array[at] = np.nan if change["after"] is None else change["after"]
+    weight = payoffs.normalise_saliences(arrays["salience"])
+    no_deal = payoffs.utilities(
+        base["reversion"][None, :], arrays["ideal"], weight, base["rho"], base["gamma"]
+    )[0]
+    out = {}
+    for i, a in enumerate(actors):
+        outside = None if np.isnan(arrays["outside"][i]) else float(arrays["outside"][i])
+        value = max(float(no_deal[i]), -math.inf if outside is None else outside)
+        out[a] = Fallback(value, float(no_deal[i]), outside)
+    return out
+
+
+# --- the cast -------------------------------------------------------------------------------
+def _strategy(actor: Actor) -> str:
+    s = actor.strategy
+    if s.type == "concession":
+        if s.e < 1:
+            return f"Boulware (e = {s.e:g}): concedes slowly, then fast near the deadline"
+        if s.e > 1:
+            return f"conceder (e = {s.e:g}): concedes early"
+        return "linear (e = 1): concedes steadily towards its fallback"
+    if s.type == "reciprocal":
+        return f"reciprocal (β = {s.beta:g}): returns the others' concessions"
+    return "equilibrium: makes the subgame-perfect offer (backward induction)"
+
+
+def _answers(lam: float) -> str:
+    if math.isinf(lam):
+        return "answers exactly: yes whenever an offer reaches its threshold"
+    p = 1.0 / (1.0 + math.exp(-lam * 0.05))
+    return (
+        f"answers with some noise (λ = {lam:g}: an offer 0.05 above its threshold is "
+        f"accepted {p:.0%} of the time)"
+    )
+
+
+def cast(spec: Scenario) -> list[str]:
+    """Who is at the table before round 1: each issue with its veto players, its no-deal value
+    and who wants what (in anchor words, with how much each cares); then each party's way of
+    bargaining, its fallback, and any linkage that lets its utility exceed 1."""
+    p = spec.protocol
+    n_a, n_k = len(spec.actors), len(spec.issues)
+    if p.type == "expected_utility":
+        frame = f"the expected-utility model, {p.eu_rounds} rounds of challenges per issue"
     else:
-        cause = record.breakdown.replace("walkout:", "walk-out by ")
-        lines.append(f"No full agreement (cause: {cause}); unsettled issues revert.")
+        frame = f"at most {p.deadline} round{'s' if p.deadline != 1 else ''}"
+    lines = [f"{spec.name}: {n_a} parties, {n_k} issue{'s' if n_k != 1 else ''}, {frame}."]
+    if spec.description:
+        lines.append(spec.description.strip())
+    lines += [
+        "",
+        "THE CAST",
+        "A party's utility is 1 when every issue sits at its ideal and falls the further they are, "
+        "weighted by how much it cares about each issue (its weight). It accepts an offer whose "
+        "utility reaches its threshold: the best of its fallback and what it expects from holding "
+        "out.",
+        "",
+        "The issues: who must consent, what happens with no deal, and who wants what.",
+    ]
+    for key, issue in spec.issues.items():
+        lines.append(f"  {issue.label}")
+        veto = _list(_name(spec, a) for a in issue.veto)
+        lines.append(
+            f"    needs {veto} to agree; with no deal it stays at "
+            f"{_value(spec, key, issue.reversion)}"
+        )
+        for a, actor in spec.actors.items():
+            pref = actor.preferences.get(key)
+            if pref is None or pref.salience <= 0:
+                continue
+            share = pref.salience / sum(q.salience for q in actor.preferences.values())
+            lines.append(
+                f"    {_name(spec, a)} wants {_value(spec, key, pref.ideal)} (weight {share:.0%})"
+            )
+    if p.type == "expected_utility":
+        return lines
+    lines += ["", "The parties: how they bargain (δ: patience per round) and their fallback."]
+    fall = fallbacks(spec)
+    lambdas = {a.rationality for a in spec.actors.values()}
+    for a, actor in spec.actors.items():
+        f = fall[a]
+        lines.append(f"  {actor.name}: δ = {actor.patience:.2f}; {_strategy(actor)}.")
+        if len(lambdas) > 1:
+            lines.append(f"    It {_answers(actor.rationality)}.")
+        if f.source == "outside option":
+            lines.append(
+                f"    Fallback {f.value:.2f}: its outside option (the no-deal outcome is worth "
+                f"{f.no_deal:.2f} to it)."
+            )
+        else:
+            other = "" if f.outside is None else f"; its outside option is {f.outside:.2f}"
+            lines.append(f"    Fallback {f.value:.2f}: the no-deal outcome{other}.")
+        for link in actor.linkage:
+            k, m = (spec.issues[i].label for i in link.issues)
+            effect = "more" if link.gamma > 0 else "less"
+            lines.append(
+                f"    Linkage (γ = {link.gamma:+g}): {k} and {m} are each worth {effect} to it "
+                "when the other is high."
+            )
+        bonus = linkage_bonus(actor)
+        if bonus > 0:
+            lines.append(
+                f"    The linkage adds up to {bonus:.2f} to its utility, so its utility and its "
+                "threshold can exceed 1."
+            )
+    if len(lambdas) == 1:
+        lines.append(f"Every party {_answers(lambdas.pop())}.")
+    lines.append("Who proposes: " + _recognition(spec) + ".")
     return lines
 
 
-def _narrate_forecast(spec: Scenario, record: RunRecord) -> list[str]:
+def _recognition(spec: Scenario) -> str:
+    p = spec.protocol
+    if p.recognition == "capability":
+        total = sum(a.capability for a in spec.actors.values())
+        odds = ", ".join(
+            f"{_name(spec, k)} {a.capability / total:.0%}" for k, a in spec.actors.items()
+        )
+        return f"one party each round, drawn at random in proportion to capability ({odds})"
+    order = p.order or list(spec.actors)
+    return "the parties take turns: " + ", ".join(_name(spec, a) for a in order)
+
+
+# --- the rounds -----------------------------------------------------------------------------
+def event_lines(spec: Scenario, event: dict[str, Any]) -> list[str]:
+    """What one fired event changed, value by value: "Russia's outside option 0.50 → 0.65"."""
+    lines = [f"  NEWS: {event['name']}."]
+    for c in event.get("changes", []):
+        who = _name(spec, c["actor"])
+        if c["parameter"] == "ideal":
+            what = f"{possessive(who)} ideal point on {spec.issues[c['issue']].label}"
+        elif c["parameter"] == "salience":
+            what = f"how much {who} cares about {spec.issues[c['issue']].label}: salience"
+        else:
+            what = f"{possessive(who)} {_PARAMETERS[c['parameter']]}"
+        missing = "∞" if c["parameter"] == "rationality" else "none"
+        before, after = (missing if v is None else f"{v:.2f}" for v in (c["before"], c["after"]))
+        lines.append(f"    {what} {before} → {after}")
+    for issue, value in event.get("closed", {}).items():
+        lines.append(f"    {spec.issues[issue].label} is imposed at {_value(spec, issue, value)}")
+    return lines
+
+
+def _answer(spec: Scenario, who: str, a: dict[str, Any]) -> str:
+    name = _name(spec, who)
+    if a["walkout"]:
+        return (
+            f"  {name} walks out: its outside option {a['threshold']:.2f} beats anything still on "
+            "the table, so every issue it can veto reverts."
+        )
+    u, thr = a["utility"], a["threshold"]
+    above = u >= thr
+    su, st = _versus(u, thr)
+    line = (
+        f"  {name} {'accepts' if a['accept'] else 'rejects'}: "
+        f"utility {su} {'≥' if above else '<'} threshold {st}"
+    )
+    p = a.get("p")
+    if p is not None and CLOSE_CALL <= p <= 1 - CLOSE_CALL:
+        line += f" (a close call: it accepts such an offer with probability {p:.2f})"
+    elif p is not None and a["accept"] and p < CLOSE_CALL:
+        line += f" (against the odds: it accepts such an offer with probability {p:.2f})"
+    elif p is not None and not a["accept"] and p > 1 - CLOSE_CALL:
+        line += f" (against the odds: it rejects such an offer with probability {1 - p:.2f})"
+    if max(u, thr) > 1 and math.isfinite(thr):
+        line += f"; above 1 because of {name}'s linkage bonus (see the cast)"
+    return line + "."
+
+
+def round_lines(spec: Scenario, offer: Offer) -> list[str]:
+    """One round in words: news from events, the proposal on the open issues, each answer with
+    its reason (and its probability when it could have gone either way), what was settled."""
+    lines = [f"Round {offer.round + 1}:"]
+    for event in offer.events:
+        lines.extend(event_lines(spec, event))
+    lines.append(f"  {_name(spec, offer.proposer)} proposes:")
+    for issue, value in offer.package.items():
+        lines.append(f"    {spec.issues[issue].label}: {_value(spec, issue, value)}")
+    for who, a in offer.answers.items():
+        lines.append(_answer(spec, who, a))
+    walked = {w for w, a in offer.answers.items() if a["walkout"]}
+    agreed = [k for k in offer.closed if not walked & set(spec.issues[k].veto)]
+    reverted = [k for k in offer.closed if k not in agreed]
+    if agreed:
+        lines.append("  Settled:")
+        lines += [
+            f"    {spec.issues[k].label}: {_value(spec, k, offer.package[k])}" for k in agreed
+        ]
+    if reverted:
+        lines.append("  Reverted:")
+        lines += [
+            f"    {spec.issues[k].label}: {_value(spec, k, spec.issues[k].reversion)}"
+            for k in reverted
+        ]
+    return lines
+
+
+# --- the recap ------------------------------------------------------------------------------
+def recap(spec: Scenario, record: RunRecord) -> list[str]:
+    """What was settled when and on whose proposal, what reverted, what the events changed, and
+    who gained and who lost against no deal (each party's fallback at the end of the run)."""
+    if record.protocol == "expected_utility":
+        return _recap_forecast(spec, record)
+    lines = ["RECAP"]
+    if record.agreed:
+        lines.append(
+            f"Every issue was agreed, the last in round {record.round + 1} on "
+            f"{possessive(_name(spec, record.proposer))} proposal."
+        )
+    else:
+        cause = record.breakdown
+        if cause.startswith("walkout:"):
+            cause = f"{_name(spec, cause.removeprefix('walkout:'))} walked out"
+        elif cause == "deadline":
+            cause = f"the deadline (round {spec.protocol.deadline}) passed"
+        lines.append(f"No full agreement: {cause}; what was still open reverted.")
+    proposer = {k: o.proposer for o in record.trajectory for k in o.closed}
+    imposed = {k: e["name"] for e in record.events for k in e.get("closed", {})}
+    groups: dict[str, list[str]] = {}
+    for key, out in sorted(record.issues.items(), key=lambda kv: kv[1].round or 0):
+        said = f"{spec.issues[key].label}: {_value(spec, key, out.value)}"
+        if out.agreed:
+            who = proposer.get(key) or (record.proposer if out.round == record.round else "")
+            on = f" on {possessive(_name(spec, who))} proposal" if who else ""
+            head = f"Settled in round {(out.round or 0) + 1}{on}:"
+        elif key in imposed:
+            head = f"Imposed in round {(out.round or 0) + 1} by the event “{imposed[key]}”:"
+        else:
+            head = "Reverted (no deal):"
+        groups.setdefault(head, []).append(said)
+    for head, said in groups.items():
+        lines.append(f"  {head}")
+        lines.extend(f"    {s}" for s in said)
+    for event in record.events:
+        lines.append(f"  Event in round {event['round'] + 1}: {event['name']}.")
+        lines.extend(line for line in event_lines(spec, event)[1:])
+    fall = fallbacks(spec, record.events)
+    lines.append(
+        "Who gained and who lost against no deal (utility of the outcome against the party's "
+        "fallback, before discounting for the rounds it took):"
+    )
+    gains = {a: record.utilities[a] - fall[a].value for a in spec.actors}
+    for a in sorted(gains, key=lambda a: -gains[a]):
+        g = gains[a]
+        verdict = "gained" if g > 0.005 else "lost" if g < -0.005 else "broke even"
+        why = f": {_why_lost(spec, record, a, fall[a])}" if verdict == "lost" else ""
+        lines.append(
+            f"  {_name(spec, a)} {verdict}: {record.utilities[a]:.2f} against "
+            f"{fall[a].value:.2f} ({g:+.2f}){why}.".replace("-", "−")
+        )
+    lines.extend(_textbook(spec, record))
+    return lines
+
+
+def _why_lost(spec: Scenario, record: RunRecord, actor: str, fallback: Fallback) -> str:
+    """The plainest reason a party ends below its fallback."""
+    if fallback.source == "outside option":
+        return "its outside option is worth more than this outcome"
+    prefs = spec.actors[actor].preferences
+    against = [
+        k
+        for k, out in record.issues.items()
+        if k in prefs
+        and actor not in spec.issues[k].veto
+        and abs(out.value - prefs[k].ideal) > abs(spec.issues[k].reversion - prefs[k].ideal) + 1e-9
+    ]
+    if against:
+        return "issues it cannot veto went against it (" + _list(
+            spec.issues[k].label for k in against
+        ) + ")"  # fmt: skip
+    delta = spec.actors[actor].patience
+    return (
+        f"no deal comes only at the deadline, and waiting for it costs (δ = {delta:g} a round), "
+        "so it accepted less"
+    )
+
+
+def _textbook(spec: Scenario, record: RunRecord) -> list[str]:
+    """In the textbook case, the run against Rubinstein's share and the finite-horizon one."""
+    from sim.analysis.textbook import rubinstein_case
+
+    case = rubinstein_case(spec)
+    if case is None:
+        return []
+    first = possessive(_name(spec, case.first))
+    d1, d2 = spec.actors[case.first].patience, spec.actors[case.second].patience
+    got = record.issues[case.issue].value
+    return [
+        f"The textbook case: {first} Rubinstein share (1 − δ₂)/(1 − δ₁δ₂) = "
+        f"(1 − {d2:g})/(1 − {d1:g} × {d2:g}) = {case.share:.3f}, "
+        f"the issue at {case.value:.3f}; with a {spec.protocol.deadline}-round deadline "
+        f"backward induction gives {case.finite_value:.3f}, and this run ended at {got:.3f}."
+    ]
+
+
+def _recap_forecast(spec: Scenario, record: RunRecord) -> list[str]:
+    lines = ["FORECAST (weighted median after the last round)"]
+    for key, out in record.issues.items():
+        mean = "" if out.forecast_mean is None else f" (weighted mean {out.forecast_mean:.2f})"
+        lines.append(f"  {spec.issues[key].label}: {_value(spec, key, out.value)}{mean}")
+    return lines
+
+
+# --- the whole story ------------------------------------------------------------------------
+def narrate(spec: Scenario, record: RunRecord, brief: bool = False) -> list[str]:
+    """The cast, every round (unless `brief`), and the recap: plain lines, ready to print."""
+    lines = cast(spec)
+    lines[0] += f" Seed {record.seed}."
+    if not brief:
+        if record.protocol == "expected_utility":
+            lines += _forecast_rounds(spec, record)
+        for offer in record.trajectory:
+            lines.append("")
+            lines.extend(round_lines(spec, offer))
+        shown = {offer.round for offer in record.trajectory}
+        for event in record.events:  # events that fired after the last offer
+            if event["round"] not in shown:
+                lines.append("")
+                lines.append(f"Round {event['round'] + 1}:")
+                lines.extend(event_lines(spec, event))
+    lines.append("")
+    lines.extend(recap(spec, record))
+    return lines
+
+
+def _forecast_rounds(spec: Scenario, record: RunRecord) -> list[str]:
     """The expected-utility lens: each issue's weighted median, round by round."""
     lines = [
-        f"Scenario {spec.name} through the expected-utility model (Bueno de Mesquita, as "
-        f"read by Scholz et al. 2011): {spec.protocol.eu_rounds} rounds of challenges and "
-        "offers per issue; the forecast is the final weighted median."
+        "",
+        f"Through the expected-utility model (Bueno de Mesquita, as read by Scholz et al. 2011): "
+        f"{spec.protocol.eu_rounds} rounds of challenges and offers per issue; the forecast is "
+        "the final weighted median. This model has no vetoes and no deadline. Round 0 is where "
+        "the parties start.",
     ]
     for key, issue in spec.issues.items():
         medians = (record.medians or {}).get(key, [])
         lines.append("")
         lines.append(f"{issue.label}:")
         lines.append("  weighted median by round: " + ", ".join(f"{m:.2f}" for m in medians))
-        out = record.issues[key]
-        lines.append(
-            f"  forecast {_value(spec, key, out.value)}; weighted mean {out.forecast_mean:.2f}"
-        )
     return lines

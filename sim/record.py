@@ -21,19 +21,29 @@ class IssueOutcome:
 
 @dataclass
 class Offer:
-    """One round of the trajectory: who proposed what, and every answer with its reason."""
+    """One round of the trajectory: who proposed what, and every answer with its reason
+    (`accept`, `utility`, `threshold`, `walkout`, and `p`, the probability of accepting).
+    `round` counts from 0; `events` are the entries of the events that fired this round, as in
+    `RunRecord.events`."""
 
     round: int
     proposer: str
     package: dict[str, float]
     answers: dict[str, dict[str, Any]]
     closed: list[str]
-    events: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class RunRecord:
-    """One run's result; `row()` flattens it for the results store."""
+    """One run's result; `row()` flattens it for the results store. Rounds count from 0 here
+    (round 0 is the first offer); text and figures for people number them from 1.
+
+    `events` holds one entry per event that fired: `round`, `name`, `changes` (each parameter it
+    changed: actor, parameter, issue, before, after) and `closed` (issue: value). The
+    expected-utility lens fills `medians`, `means` and `positions` (issue → actor → position
+    by round, round 0 being the ideal points) instead of a trajectory.
+    """
 
     scenario: str
     seed: int
@@ -52,6 +62,7 @@ class RunRecord:
     trajectory: list[Offer] = field(default_factory=list)
     medians: dict[str, list[float]] | None = None
     means: dict[str, list[float]] | None = None
+    positions: dict[str, dict[str, list[float]]] | None = None
 
     def to_dict(self, trajectory: bool = True) -> dict[str, Any]:
         """The nested record as plain JSON-ready data."""

@@ -32,7 +32,8 @@ def test_run_narrates_and_json_has_the_record_keys(path) -> None:
     spec = load_scenario(path)
     text = runner.invoke(app, ["run", str(path), "--seed", "1"])
     assert text.exit_code == 0, text.output
-    assert "Round 0:" in text.stdout and "proposes" in text.stdout
+    assert "THE CAST" in text.stdout and "RECAP" in text.stdout
+    assert "Round 1:" in text.stdout and "Round 0:" not in text.stdout  # rounds count from 1
     for actor in spec.actors.values():
         assert actor.name in text.stdout
     for issue in spec.issues.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 
 import pytest
@@ -145,8 +146,20 @@ def test_scheduled_event_fires_in_its_round_and_changes_behaviour() -> None:
     ]
     data["actors"]["x"]["outside_option"] = 0.95  # x holds out for a = 1, b = 0
     record = run_once(Scenario.model_validate(data), 1, trajectory=True)
-    assert record.events == [{"round": 2, "name": "y gives up on a"}]
-    assert record.trajectory[2].events == ["y gives up on a"]
+    # Each change is recorded before and after: y's ideal on a was 0 (tiny_scenario) and is set
+    # to 1; its salience on b was 0.5 and is scaled by 0.
+    assert record.events == [
+        {
+            "round": 2,
+            "name": "y gives up on a",
+            "changes": [
+                {"actor": "y", "parameter": "ideal", "issue": "a", "before": 0.0, "after": 1.0},
+                {"actor": "y", "parameter": "salience", "issue": "b", "before": 0.5, "after": 0.0},
+            ],
+            "closed": {},
+        }
+    ]
+    assert record.trajectory[2].events == record.events
     assert record.agreed and record.round >= 2
 
 
@@ -154,7 +167,7 @@ def test_hazard_event_with_certainty_fires_at_once_and_can_close_an_issue() -> N
     data = tiny_scenario()
     data["events"] = [{"name": "imposed", "hazard": 1.0, "close": {"a": 0.3}}]
     record = run_once(Scenario.model_validate(data), 5)
-    assert record.events == [{"round": 0, "name": "imposed"}]
+    assert record.events == [{"round": 0, "name": "imposed", "changes": [], "closed": {"a": 0.3}}]
     assert record.issues["a"].value == 0.3 and not record.issues["a"].agreed
 
 
@@ -170,6 +183,21 @@ def test_capability_recognition_follows_capability() -> None:
     for _ in range(400):
         counts[model.recognise()] += 1
     assert counts[0] / 400 == pytest.approx(0.75, abs=0.06)
+
+
+def test_event_changes_record_a_missing_outside_option_as_none() -> None:
+    data = tiny_scenario()
+    data["events"] = [
+        {"name": "x finds an alternative", "round": 0,
+         "effects": [{"actor": "x", "parameter": "outside_option", "add": 0.2},
+                     {"actor": "y", "parameter": "patience", "scale": 0.5}]}
+    ]  # fmt: skip
+    record = run_once(Scenario.model_validate(data), 1)
+    changes = record.events[0]["changes"]
+    # x had no outside option (None); adding to nothing starts from 0. y's δ defaults to 0.95.
+    assert (changes[0]["before"], changes[0]["after"]) == (None, pytest.approx(0.2))
+    assert (changes[1]["before"], changes[1]["after"]) == (0.95, pytest.approx(0.475))
+    assert json.loads(record.row()["events"]) == record.events  # standard JSON, no NaN
 
 
 def test_events_do_not_change_the_scenario_object(baseline_path) -> None:

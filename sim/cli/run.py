@@ -36,6 +36,9 @@ def run(
     plot: Annotated[
         Path | None, typer.Option(help="Also draw the run's offers and utility space to this PNG.")
     ] = None,
+    brief: Annotated[
+        bool, typer.Option("--brief", help="Print only the cast and the recap.")
+    ] = False,
     actors: Annotated[
         str | None,
         typer.Option(
@@ -68,7 +71,7 @@ def run(
     if format is Format.json:
         typer.echo(json.dumps(record.to_dict(), indent=2))
     else:
-        _print_text(spec, record)
+        _print_text(spec, record, brief)
     if plot is not None:
         from sim.plots.run import plot_run
 
@@ -92,26 +95,29 @@ def _pair(spec: Any, text: str) -> tuple[str, str]:
     return names[0], names[1]
 
 
-def _print_text(spec: Scenario, record: RunRecord) -> None:
-    """The narration, then the outcome and utility tables."""
+def _print_text(spec: Scenario, record: RunRecord, brief: bool = False) -> None:
+    """The narration, then (unless brief) the outcome and utility tables."""
     from rich.console import Console
     from rich.table import Table
 
-    from sim.narration import narrate
+    from sim.narration import narrate, words
 
     console = Console()
-    for line in narrate(spec, record):
-        console.print(line, highlight=False, soft_wrap=True)  # the terminal wraps, not us
+    for line in narrate(spec, record, brief=brief):
+        console.print(line, highlight=False, soft_wrap=True, markup=False)  # the terminal wraps
+    if brief:
+        return
     table = Table(title="Outcome")
     table.add_column("issue")
     table.add_column("value", justify="right")
     table.add_column("meaning")
     table.add_column("settled")
     for key, out in record.issues.items():
-        how = f"agreed (round {out.round})" if out.agreed else "reverted / imposed"
+        how = f"agreed (round {out.round + 1})" if out.agreed else "reverted / imposed"
         if out.forecast_mean is not None:
             how = f"forecast (mean {out.forecast_mean:.2f})"
-        table.add_row(spec.issues[key].label, f"{out.value:.2f}", out.label, how)
+        said = words(spec.issues[key], out.value).replace('"', "") or out.label
+        table.add_row(spec.issues[key].label, f"{out.value:.2f}", said, how)
     console.print(table)
     table = Table(title="Utilities")
     table.add_column("actor")

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 
 @dataclass
 class Answer:
-    """A responder's reply and its reason: utility against threshold (or a walk-out)."""
+    """A responder's reply and its reason: utility against threshold (or a walk-out), and the
+    probability `p` with which it accepts such an offer (0 or 1 unless λ is finite)."""
 
     accept: bool
     utility: float
     threshold: float
     walkout: bool = False
+    p: float = 0.0
 
 
 class Negotiator(mesa.Agent):
@@ -76,7 +78,7 @@ class Negotiator(mesa.Agent):
         )
         p = strategies.accept_probability(u, threshold, float(m.rationality[i]))
         accept = p >= 1.0 or (p > 0.0 and m.rng.random() < p)
-        return Answer(bool(accept), u, threshold)
+        return Answer(bool(accept), u, threshold, p=float(p))
 
     def observe(self, utility: float) -> None:
         """Reciprocal strategy: concede in proportion to what the others just conceded."""

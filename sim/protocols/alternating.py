@@ -290,7 +290,7 @@ class BargainingModel(mesa.Model):
         if not self.open_issues():
             self.running = False
             return
-        proposer = self.recognise()
+        proposer, open_ = self.recognise(), self.open_issues()
         package, row = self.negotiators[proposer].propose(self.round)
         answers = {
             j: self.negotiators[j].respond(package, row, self.round)
@@ -302,13 +302,14 @@ class BargainingModel(mesa.Model):
                 Offer(
                     round=self.round,
                     proposer=self.actor_keys[proposer],
-                    package={self.issue_keys[k]: float(package[k]) for k in range(len(package))},
+                    package={self.issue_keys[k]: float(package[k]) for k in open_},
                     answers={
                         self.actor_keys[j]: {
                             "accept": a.accept,
                             "utility": a.utility,
                             "threshold": a.threshold,
                             "walkout": a.walkout,
+                            "p": a.p,
                         }
                         for j, a in answers.items()
                     },

@@ -23,6 +23,7 @@ def run_expected_utility(spec: Scenario) -> RunRecord:
     weight = payoffs.normalise_saliences(base["salience"])
     capability = base["capability"]
     outcome, medians, means, results = np.zeros(len(issues)), {}, {}, {}
+    positions: dict[str, dict[str, list[float]]] = {}
     for k, key in enumerate(issues):
         who = weight[:, k] > 0
         forecast = forecast_issue(
@@ -30,6 +31,10 @@ def run_expected_utility(spec: Scenario) -> RunRecord:
         )
         outcome[k] = forecast.forecast
         medians[key], means[key] = forecast.medians, forecast.means
+        movers = [a for a, cares in zip(actors, who, strict=True) if cares]
+        positions[key] = {
+            a: [float(p[j]) for p in forecast.positions] for j, a in enumerate(movers)
+        }
         results[key] = IssueOutcome(
             value=float(forecast.forecast),
             agreed=False,
@@ -52,4 +57,5 @@ def run_expected_utility(spec: Scenario) -> RunRecord:
         events=[],
         medians=medians,
         means=means,
+        positions=positions,
     )
