@@ -61,9 +61,11 @@ def test_plot_writes_every_panel_as_an_openable_png(results_a: Path) -> None:
     assert result.exit_code == 0, result.output
     paths = [Path(line) for line in result.stdout.split()]
     stems = {p.stem for p in paths}
-    assert {"issue_values", "agreement", "utilities", "rounds"} <= stems
-    # one swept axis: curves against it, no heatmaps
-    assert any(s.startswith("sweep_actors_russia_outside_option") for s in stems)
+    issues = {f"issue_{k}" for k in load_scenario(BASELINE).issues}
+    assert issues | {"agreement", "utilities", "rounds"} <= stems
+    # one swept axis: curves against it (one question each), no heatmaps
+    sweep = "sweep_actors_russia_outside_option"
+    assert {f"{sweep}_issues", f"{sweep}_values", f"{sweep}_actors"} <= stems
     assert not any(s.startswith("heatmap") for s in stems)
     for p in paths:
         assert p.parent == results_a / "plots"
@@ -91,7 +93,8 @@ def test_compare_writes_the_figure_and_prints_differences(results_a, results_b, 
     out = tmp_path / "cmp.png"
     result = runner.invoke(app, ["compare", str(results_a), str(results_b), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert_png(out)
+    for stem in ("agreement", "utilities", "rounds", "issue_russian_basing"):
+        assert_png(tmp_path / f"cmp_{stem}.png")
     assert out.with_suffix(".csv").is_file()
     assert "probability of full agreement on every issue (baseline vs hardline)" in result.stdout
     assert "difference" in result.stdout
@@ -246,9 +249,7 @@ def test_utility_space_on_baseline_agrees_with_the_run_record_and_sim_analysis()
     from sim.runner import run_once
 
     spec = load_scenario(BASELINE, ["protocol.grid=3", "protocol.deadline=4"])
-    # Most salient issue: basing, Σ normalised saliences 0.2 + 0.45 + 0.15 + 0.35 = 1.15 (US
-    # presence 1.05); its veto players are Syria and Russia.
-    assert default_pair(spec) == ("syria", "russia")
+    assert default_pair(spec) == ("syria", "russia")  # the first two actors in the file
     record = run_once(spec, 7, trajectory=True)
     space = utility_space(spec, record)
     model = BargainingModel(spec, rng=7)
@@ -275,6 +276,22 @@ def test_run_plot_writes_a_png_for_every_shipped_scenario(tmp_path: Path) -> Non
                                      "--set", "protocol.grid=3", "--plot", str(out)])  # fmt: skip
         assert result.exit_code == 0, result.output
         assert_png(out)
+        assert_png(tmp_path / f"{path.stem}_utility_space.png")
+
+
+def test_the_default_pair_does_not_change_when_an_actor_is_added() -> None:
+    from sim.plots.run import default_pair
+
+    spec = load_scenario(BASELINE)
+    data = spec.model_dump()
+    data["actors"]["iran"] = {
+        "name": "Iran",
+        "capability": 3.0,  # strong, cares about basing
+        "preferences": {"russian_basing": {"ideal": 1, "salience": 9}},
+    }
+    data["issues"]["russian_basing"]["veto"].insert(0, "iran")
+    bigger = Scenario.model_validate(data)
+    assert default_pair(bigger) == default_pair(spec) == ("syria", "russia")
 
 
 def test_analyse_module_registers_its_commands() -> None:
@@ -363,3 +380,146 @@ def test_a_three_parameter_grid_keeps_marginal_curves() -> None:
     assert not is_sampled(grid, ["a", "b", "c"])
     assert is_sampled(grid.iloc[:-1], ["a", "b", "c"])  # one combination missing: not a grid
     assert not is_sampled(grid, ["a"])  # one parameter: a curve is honest
+
+
+# --- the presentation style: made to be projected and printed --------------------------------
+def every_figure(results_a: Path, results_b: Path) -> dict[str, object]:
+    """Every kind of figure the project draws, on small real data."""
+    from sim.plots import load_results
+    from sim.plots.compare import compare_figures
+    from sim.plots.forecast import scenario_forecast_figure, table_forecast_figure
+    from sim.plots.outcomes import outcome_figures
+    from sim.plots.run import run_figures
+    from sim.plots.sensitivity import draw_indices
+    from sim.protocols.expected_utility import forecast_issue
+    from sim.runner import run_once
+
+    a, b = load_results(results_a), load_results(results_b)
+    figures = dict(outcome_figures(a.runs, a.spec, a.name))
+    figures |= {f"compare_{k}": f for k, f in compare_figures([a, b]).items()}
+    spec = load_scenario(BASELINE, ["protocol.grid=3", "protocol.deadline=4"])
+    figures |= {f"run_{k}": f for k, f in run_figures(spec, run_once(spec, 3, True)).items()}
+    eu = load_scenario(BASELINE, ["protocol.type=expected_utility"])
+    figures["eu"] = scenario_forecast_figure(eu, run_once(eu, 1))
+    table = forecast_issue([1, 2, 1], [0, 5, 10], [1, 1, 1], rounds=3)
+    figures["forecast"] = table_forecast_figure(["A", "B", "C"], table, "test")
+    import pandas as pd
+
+    indices = pd.DataFrame({"parameter": ["p", "q"], "mu_star": [0.3, 0.1],
+                            "mu_star_conf": [0.05, 0.02], "sigma": [0.1, 0.0]})  # fmt: skip
+    figures["sensitivity"] = draw_indices(indices, "agreed")
+    return figures
+
+
+@pytest.mark.slow
+def test_every_figure_asks_its_question_and_is_readable_from_the_back(results_a, results_b):
+    from sim.plots.style import SLIDE_WIDTH, TALLEST, title_of, too_small
+
+    for name, fig in every_figure(results_a, results_b).items():
+        title = title_of(fig)
+        assert title.strip().endswith("?"), (name, title)
+        width, height = fig.get_size_inches()
+        assert width <= SLIDE_WIDTH and height <= TALLEST, (name, width, height)
+        fig.draw_without_rendering()  # lay out, so every text exists with its final size
+        assert too_small(fig) == [], name
+
+
+def test_probability_axes_start_at_zero_and_bars_carry_their_values(results_a) -> None:
+    from sim.plots import load_results
+    from sim.plots.outcomes import agreement_table, outcome_figures
+
+    r = load_results(results_a)
+    figures = outcome_figures(r.runs, r.spec, r.name)
+    ax = figures["agreement"].axes[0]
+    assert ax.get_xlim() == (0.0, 1.0)
+    texts = {t.get_text() for t in ax.texts}
+    for p in agreement_table(r.runs, r.spec)["p"]:
+        assert f"{p:.0%}" in texts  # the value is printed on its bar
+    for stem in ("rounds", "issue_russian_basing"):
+        assert figures[stem].axes[0].get_ylim()[0] == 0.0
+    for ax in figures["sweep_actors_russia_outside_option_issues"].axes:
+        if ax.get_visible():
+            assert ax.get_ylim() == (0.0, 1.0)
+    assert figures["utilities"].axes[0].get_ylim()[0] <= 0.0
+    assert figures["sweep_actors_russia_outside_option_actors"].axes[0].get_ylim()[0] == 0.0
+
+
+def test_colour_is_kept_for_actors_and_the_neutral_palette_for_the_rest(results_a) -> None:
+    import pandas as pd
+    from matplotlib.colors import to_rgb
+
+    from sim.plots.sensitivity import draw_indices
+
+    indices = pd.DataFrame({"parameter": ["p"], "S1": [0.2], "S1_conf": [0.1],
+                            "ST": [0.4], "ST_conf": [0.1]})  # fmt: skip
+    ax = draw_indices(indices, "agreed").axes[0]
+    for bar in ax.patches:  # sensitivity indices belong to no actor: greys only
+        r, g, b = to_rgb(bar.get_facecolor())
+        assert r == g == b
+
+
+def test_short_runs_get_sensible_axes_and_the_textbook_case_is_marked() -> None:
+    from sim.plots.run import run_figures
+    from sim.runner import run_once
+
+    spec = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml")
+    record = run_once(spec, 1, trajectory=True)
+    assert len(record.trajectory) == 1  # equilibrium players agree at once
+    figures = run_figures(spec, record)
+    answers = figures["offers"].axes[1]
+    assert answers.get_xlim()[0] <= 1 <= answers.get_xlim()[1]  # round 1, not round 0
+    assert answers.get_ylim()[0] == 0.0 and answers.get_ylim()[1] >= 1.0  # not 0.30–0.33
+    space = figures["utility_space"].axes[0]
+    assert space.get_xlim()[0] == 0.0 and space.get_ylim()[0] == 0.0
+    labels = space.get_legend().get_texts()
+    assert any("Rubinstein" in t.get_text() for t in labels)
+    # The Rubinstein point sits at Russia's share (1 − 0.90)/(1 − 0.95·0.90) on Russia's axis,
+    # which is the y axis (the first two actors in the file are Syria, then Russia).
+    share = (1 - 0.90) / (1 - 0.95 * 0.90)
+    (mark,) = [line for line in space.lines if line.get_label().startswith("Rubinstein")]
+    assert mark.get_xydata()[0] == pytest.approx([1 - share, share])
+    # The legend sits outside the axes, so it hides no data.
+    figures["utility_space"].draw_without_rendering()
+    assert space.get_legend().get_window_extent().x0 >= space.get_window_extent().x1
+
+
+def test_a_note_says_where_utilities_can_exceed_one() -> None:
+    from sim.plots.run import run_figures
+    from sim.plots.style import title_of
+    from sim.runner import run_once
+
+    spec = load_scenario(BASELINE, ["protocol.grid=3", "protocol.deadline=4"])
+    figures = run_figures(spec, run_once(spec, 2, trajectory=True))
+    for fig in figures.values():
+        foot = fig.get_supxlabel() if hasattr(fig, "get_supxlabel") else fig._supxlabel.get_text()
+        assert "above 1" in foot and "linkage" in foot, title_of(fig)
+    plain = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml")
+    figures = run_figures(plain, run_once(plain, 1, trajectory=True))
+    assert "above 1" not in figures["offers"]._supxlabel.get_text()
+
+
+@pytest.mark.slow
+def test_expected_utility_plots_draw_the_recorded_medians(tmp_path: Path) -> None:
+    from sim.plots.forecast import scenario_forecast_figure
+    from sim.runner import run_once
+
+    spec = load_scenario(BASELINE, ["protocol.type=expected_utility"])
+    record = run_once(spec, 1)
+    fig = scenario_forecast_figure(spec, record)
+    for ax, key in zip(fig.axes, spec.issues, strict=False):
+        (median,) = [line for line in ax.lines if line.get_label().startswith("weighted median")]
+        assert list(median.get_ydata()) == pytest.approx(record.medians[key])
+        # Each party that cares about the issue has its own position line, starting at its ideal.
+        starts = sorted(line.get_ydata()[0] for line in ax.lines if line.get_lw() < 2)
+        ideals = sorted(a.preferences[key].ideal for a in spec.actors.values()
+                        if key in a.preferences)  # fmt: skip
+        assert starts == pytest.approx(ideals)
+    out = tmp_path / "eu.png"
+    result = runner.invoke(app, ["run", str(BASELINE), "--protocol", "expected_utility",
+                                 "--plot", str(out), "--brief"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert_png(out)
+    table = ROOT / "tests" / "data" / "bdm_emissions.csv"
+    result = runner.invoke(app, ["forecast", str(table), "--plot", str(tmp_path / "bdm.png")])
+    assert result.exit_code == 0, result.output
+    assert_png(tmp_path / "bdm.png")

@@ -107,18 +107,24 @@ def compare(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="PNG to write (default: FIRST/plots/compare_….png)."),
+        typer.Option(
+            "-o",
+            "--output",
+            help="Name of the figures: -o cmp.png writes cmp_agreement.png, cmp_utilities.png, "
+            "… and the table cmp.csv (default: FIRST/plots/compare_A_vs_B).",
+        ),
     ] = None,
 ) -> None:
     """Draw several results on shared axes and print their differences with 95% intervals.
 
-    Each later folder is compared with the first (A − B); the table is also saved as CSV.
+    Each later folder is compared with the first (A − B); one figure per question (each shared
+    issue, agreement, utilities, rounds) and the table as CSV.
 
     Example: negsim compare results/baseline results/africa_option -o compare.png
     """
     from sim.plots import load_results
     from sim.plots.compare import (
-        compare_figure,
+        compare_figures,
         differences_table,
         format_differences,
         sweep_mismatch,
@@ -129,17 +135,22 @@ def compare(
             raise ValueError("compare needs at least two results folders")
         loaded = [load_results(p) for p in results]
         names = "_vs_".join(r.name for r in loaded)
-        path = output or results[0] / "plots" / f"compare_{names}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        compare_figure(loaded).savefig(path)
+        base = output or results[0] / "plots" / f"compare_{names}.png"
+        base.parent.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for stem, fig in compare_figures(loaded).items():
+            paths.append(base.with_name(f"{base.with_suffix('').name}_{stem}.png"))
+            fig.savefig(paths[-1])
         table = differences_table(loaded)
-        table.to_csv(path.with_suffix(".csv"), index=False)
+        table.to_csv(base.with_suffix(".csv"), index=False)
     mismatch = sweep_mismatch(loaded)
     if mismatch:
         print(f"warning: {mismatch}", file=sys.stderr)
     for line in format_differences(table):
         typer.echo(line)
-    typer.echo(f"comparison written to {path} (table: {path.with_suffix('.csv')})")
+    for path in paths:
+        typer.echo(f"figure written to {path}")
+    typer.echo(f"table written to {base.with_suffix('.csv')}")
 
 
 @app.command()

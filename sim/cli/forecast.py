@@ -20,10 +20,14 @@ def forecast(
     format: Annotated[
         Format, typer.Option("--format", help="A table of rounds, or one JSON object.")
     ] = Format.text,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Also draw the positions and the weighted median by round to this PNG."),
+    ] = None,
 ) -> None:
     """Forecast one issue with the expected-utility model (Scholz, Calbert & Smith 2011).
 
-    Example: negsim forecast tests/data/bdm_emissions.csv --rounds 8
+    Example: negsim forecast tests/data/bdm_emissions.csv --rounds 8 --plot forecast.png
     """
     from sim.forecast_table import read_table
     from sim.protocols.expected_utility import forecast_issue
@@ -31,6 +35,11 @@ def forecast(
     with user_errors():
         spec = read_table(table)
         result = forecast_issue(spec.capability, spec.position, spec.salience, rounds=rounds)
+    if plot is not None:
+        from sim.plots.forecast import save, table_forecast_figure
+
+        path = save(table_forecast_figure(spec.actors, result, table.stem), plot)
+        typer.echo(f"figure written to {path}", err=format is Format.json)
     if format is Format.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return

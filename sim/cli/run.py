@@ -34,7 +34,11 @@ def run(
         Format, typer.Option("--format", help="text narration or a JSON record.")
     ] = Format.text,
     plot: Annotated[
-        Path | None, typer.Option(help="Also draw the run's offers and utility space to this PNG.")
+        Path | None,
+        typer.Option(
+            help="Also draw the run: offers and answers to this PNG, the utility space to "
+            "<name>_utility_space.png."
+        ),
     ] = None,
     brief: Annotated[
         bool, typer.Option("--brief", help="Print only the cast and the recap.")
@@ -42,8 +46,8 @@ def run(
     actors: Annotated[
         str | None,
         typer.Option(
-            help="Two actors for the utility-space panel of --plot, e.g. syria,turkey "
-            "(default: the first two veto players of the most salient issue)."
+            help="Two actors for the utility-space figure of --plot, e.g. syria,turkey "
+            "(default: the first two actors in the scenario file)."
         ),
     ] = None,
 ) -> None:
@@ -62,21 +66,26 @@ def run(
     with user_errors():
         spec = load_scenario(scenario, overrides)
         pair = _pair(spec, actors) if actors else None
-        if plot is not None and spec.protocol.type != "alternating_offers":
-            raise ValueError(
-                "--plot draws the offers of an alternating-offers run; the "
-                "expected-utility protocol makes none (use --format json)"
-            )
     record = run_once(spec, spec.run.seed if seed is None else seed, trajectory=True)
     if format is Format.json:
         typer.echo(json.dumps(record.to_dict(), indent=2))
     else:
         _print_text(spec, record, brief)
     if plot is not None:
-        from sim.plots.run import plot_run
+        paths = _plot(spec, record, plot, pair)
+        for path in paths:
+            typer.echo(f"figure written to {path}", err=format is Format.json)
 
-        plot_run(spec, record, plot, pair)
-        typer.echo(f"plot written to {plot}", err=format is Format.json)
+
+def _plot(spec: Scenario, record: RunRecord, plot: Path, pair: tuple[str, str] | None) -> list:
+    """The run's figures: offers and utility space, or the expected-utility lens."""
+    if record.protocol == "expected_utility":
+        from sim.plots.forecast import save, scenario_forecast_figure
+
+        return [save(scenario_forecast_figure(spec, record), plot)]
+    from sim.plots.run import plot_run
+
+    return plot_run(spec, record, plot, pair)
 
 
 def _count(items: Sized, noun: str) -> str:

@@ -1,5 +1,6 @@
-"""Several results side by side: the outcome panels on shared axes (one grey style per scenario)
-and a table of differences with 95% intervals (Newcombe for proportions, bootstrap for means)."""
+"""Several results side by side: the outcome figures on shared axes (one grey style per
+scenario) and a table of differences with 95% intervals (Newcombe for proportions, bootstrap for
+means)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ from sim.plots.outcomes import (
     utility_samples,
     value_distribution,
 )
-from sim.plots.style import colours_of, new_figure, scenario_style, short_name
+from sim.plots.style import (
+    MIN_FONT,
+    ask,
+    colours_of,
+    new_axes,
+    percent_axis,
+    scenario_style,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -130,66 +138,97 @@ def format_differences(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def compare_figure(results: list[Results]) -> Figure:
-    """The outcome panels for every results set on shared axes: final values per issue (bars side
-    by side), agreement probabilities, utilities and rounds to agreement."""
+def compare_figures(results: list[Results]) -> dict[str, Figure]:
+    """The outcome figures for every results set on shared axes, one question each, keyed by
+    stem: where each shared issue ends up (`issue_<key>`), how often each issue is agreed
+    (`agreement`), what each party gets (`utilities`) and when agreement comes (`rounds`).
+    Scenarios are told apart by grey shades and hatching, never by colour."""
     from matplotlib.patches import Patch
 
     spec = results[0].spec
     issues, actors = shared_keys(results)
     n = len(results)
-    fig = new_figure((max(15.0, 3.6 * len(issues)), 10.5))
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.25])
-    axes = top.subplots(1, len(issues), squeeze=False)[0]
-    for ax, k in zip(axes, issues, strict=True):
-        data = [value_distribution(r.runs, k) for r in results]
-        values = np.unique(np.concatenate([d["value"].to_numpy() for d in data]))
-        step = np.diff(values).min() if len(values) > 1 else 0.25
-        width = 0.8 * step / n
-        for i, (r, d) in enumerate(zip(results, data, strict=True)):
-            draw_value_distribution(d, spec, k, ax=ax, offset=(i - (n - 1) / 2) * width,
-                                    width=width, bar=scenario_style(i), label=r.name,
-                                    markers=i == 0, wrap=13)  # fmt: skip
-        ax.tick_params(axis="x", labelsize=8)
-    for ax in axes[1:]:
-        ax.set_ylabel("")
-    top.suptitle(
-        "Final value of each issue (share of runs; triangles: ideal points and dashed line: "
-        f"reversion point, both as in {results[0].name})"
-    )
-    left, middle, right = bottom.subplots(1, 3, width_ratios=[1.3, 1.2, 1])
-    height = 0.8 / n
-    for i, r in enumerate(results):
-        table = agreement_table(r.runs, r.spec)
-        table = table[table["key"].isin(["all", *issues])].reset_index(drop=True)
-        draw_agreement(table, ax=left, offset=((n - 1) / 2 - i) * height, height=height,
-                       bar=scenario_style(i), label=r.name)  # fmt: skip
-        samples = {a: s for a, s in utility_samples(r.runs, r.spec).items() if a in actors}
-        style = scenario_style(i)
-        box = {"facecolor": style["facecolor"], "hatch": style["hatch"], "edgecolor": "black"}
-        draw_utilities(samples, spec, ax=middle, offset=(i - (n - 1) / 2) * height,
-                       width=height * 0.9, box=box)  # fmt: skip
-    deadline = max(r.spec.protocol.deadline for r in results)
-    for i, r in enumerate(results):
-        draw_rounds(rounds_distribution(r.runs), deadline, ax=right,
-                    offset=(i - (n - 1) / 2) * 0.8 / n, width=0.8 / n, bar=scenario_style(i),
-                    label=r.name)  # fmt: skip
-    left.set_title("Probability each issue is agreed (95% Wilson)")
-    middle.set_title("Utilities (box: quartiles, whiskers: range;\ndot: mean, 95% CI)")
-    right.set_title("Round of full agreement")
-    right.set_xlabel("round (0 = first offer; 'none' = no full agreement)")
+    names = " vs ".join(r.name for r in results)
     handles: list[Any] = [
         Patch(label=f"{r.name} ({len(ok_rows(r.runs))} runs)", **scenario_style(i))
         for i, r in enumerate(results)
     ]
+    figures: dict[str, Figure] = {}
+    for k in issues:
+        fig, ax = new_axes(size=(11, 5.2))
+        data = [value_distribution(r.runs, k) for r in results]
+        values = np.unique(np.concatenate([d["value"].to_numpy() for d in data]))
+        step = np.diff(values).min() if len(values) > 1 else 0.25
+        width = min(0.8 * step, 0.3) / n
+        top = 0.0
+        for i, (r, d) in enumerate(zip(results, data, strict=True)):
+            offset = (i - (n - 1) / 2) * width
+            draw_value_distribution(d, spec, k, ax=ax, offset=offset, width=width,
+                                    bar=scenario_style(i), label=r.name, markers=i == 0,
+                                    wrap=24, names=True)  # fmt: skip
+            total = (d["agreed"] + d["reverted"]).to_numpy()
+            top = max(top, float(total.max(initial=0.0)))
+            if n <= 3:
+                for x, v in zip(d["value"].to_numpy() + offset, total, strict=True):
+                    if v >= 0.01:
+                        ax.annotate(f"{v:.0%}", (x, v), xytext=(0, 3), textcoords="offset points",
+                                    ha="center", va="bottom", fontsize=MIN_FONT)  # fmt: skip
+        percent_axis(ax, "y", top=max(0.1, min(1.0, top)) * 1.35)
+        ax.set_title("")
+        ax.set_ylabel("share of runs")
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.85))
+        ask(fig, f"Where does {spec.issues[k].label} end up: {names}?",
+            "Bars: share of runs ending at each value, one shade per scenario. Triangles: what "
+            f"each party wants and dashed line: the no-deal value, both as in {results[0].name}.")  # fmt: skip
+        figures[f"issue_{k}"] = fig
+    fig, ax = new_axes(size=(11, min(6.9, 0.35 * n * (len(issues) + 1) + 2.8)))
+    height = 0.8 / n
+    for i, r in enumerate(results):
+        table = agreement_table(r.runs, r.spec)
+        table = table[table["key"].isin(["all", *issues])].reset_index(drop=True)
+        draw_agreement(table, ax=ax, offset=((n - 1) / 2 - i) * height, height=height,
+                       bar=scenario_style(i), label=r.name)  # fmt: skip
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(n, 3))
+    ask(fig, f"How often is each issue agreed: {names}?", "Whiskers: 95% Wilson intervals.")
+    figures["agreement"] = fig
+    fig, ax = new_axes(size=(11, 6.2))
     colours = colours_of(spec)
-    handles += [
-        Patch(color=colours[a], label=f"{short_name(spec, a)} (ideal point / utility)")
-        for a in actors
-    ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(6, len(handles)))
-    fig.suptitle("Comparison: " + " vs ".join(r.name for r in results))
-    return fig
+    for i, r in enumerate(results):
+        samples = {a: s for a, s in utility_samples(r.runs, r.spec).items() if a in actors}
+        style = scenario_style(i)
+        box = {"facecolor": style["facecolor"], "hatch": style["hatch"], "edgecolor": "black"}
+        draw_utilities(samples, spec, ax=ax, offset=(i - (n - 1) / 2) * height,
+                       width=height * 0.9, box=box, fallback=False)  # fmt: skip
+        for a, p in zip(actors, np.arange(len(actors)) + (i - (n - 1) / 2) * height, strict=True):
+            m = float(np.nanmean(samples[a])) if len(samples[a]) else float("nan")
+            ax.annotate(f"{m:.2f}", (p, 0), xytext=(0, 4), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=MIN_FONT)  # fmt: skip
+    from sim.narration import fallbacks
+
+    fall = fallbacks(spec)
+    for j, a in enumerate(actors):
+        ax.hlines(fall[a].value, j - 0.45, j + 0.45, color="black", ls="--", lw=2, zorder=4,
+                  label="fallback (no deal)" if j == 0 else None)  # fmt: skip
+    ax.legend(handles=[*handles, *ax.get_legend_handles_labels()[0][:1]],
+              loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(n + 1, 3))  # fmt: skip
+    ask(fig, f"How much does each party get: {names}?",
+        "Box: middle half of runs; whiskers: range; dot: mean with its 95% interval (printed "
+        f"along the bottom); dashed: the party's fallback in {results[0].name}.")  # fmt: skip
+    for tick, a in zip(ax.get_xticklabels(), actors, strict=True):
+        tick.set_color(colours[a])
+    figures["utilities"] = fig
+    fig, ax = new_axes(size=(11, 5.2))
+    deadline = max(r.spec.protocol.deadline for r in results)
+    for i, r in enumerate(results):
+        draw_rounds(rounds_distribution(r.runs), deadline, ax=ax,
+                    offset=(i - (n - 1) / 2) * 0.8 / n, width=0.8 / n, bar=scenario_style(i),
+                    label=r.name)  # fmt: skip
+    tops = [rounds_distribution(r.runs)["share"].max() for r in results]
+    percent_axis(ax, "y", top=min(1.0, max(tops) * 1.2 + 0.02))
+    ax.legend(handles=handles, loc="upper left")
+    ask(fig, f"When is a full agreement reached: {names}?", "Share of runs in each round.")
+    figures["rounds"] = fig
+    return figures
 
 
 def sweep_mismatch(results: list[Results]) -> str | None:

@@ -13,11 +13,15 @@ import numpy as np
 
 from sim.plots.style import (
     LIGHT,
+    MIN_FONT,
     NEUTRAL,
     anchor_axis,
+    ask,
     colours_of,
+    label_bars,
     new_axes,
     new_figure,
+    percent_axis,
     short_name,
 )
 
@@ -114,9 +118,9 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
 
 
 def rounds_distribution(runs: pd.DataFrame) -> pd.DataFrame:
-    """Share of runs reaching full agreement in each round (0 = first offer), plus "none".
+    """Share of runs reaching full agreement in each round, plus "none".
 
-    Columns: round (int, -1 for no full agreement), share.
+    Columns: round (int as stored, counting from 0; -1 for no full agreement), share.
     """
     import pandas as pd
 
@@ -130,6 +134,17 @@ def rounds_distribution(runs: pd.DataFrame) -> pd.DataFrame:
 def swept_parameters(runs: pd.DataFrame) -> list[str]:
     """The `param.*` columns that take more than one value: the axes of the sweep."""
     return [c for c in runs.columns if c.startswith("param.") and runs[c].nunique() > 1]
+
+
+def parameter_phrase(column: str, spec: Scenario) -> str:
+    """A swept path as words in a sentence: 'param.actors.russia.outside_option' → "Russia's
+    outside option"."""
+    parts = column.removeprefix("param.").split(".")
+    if parts[0] == "actors" and len(parts) > 2 and parts[1] in spec.actors:
+        name = short_name(spec, parts[1])
+        owner = name + ("'" if name.endswith("s") else "'s")
+        return f"{owner} " + " ".join(parts[2:]).replace("_", " ")
+    return "the " + parameter_label(column, spec)
 
 
 def parameter_label(column: str, spec: Scenario) -> str:
@@ -187,35 +202,39 @@ def draw_value_distribution(
     issue: str,
     ax: Any = None,
     offset: float = 0.0,
-    width: float = 0.06,
+    width: float = 0.07,
     bar: dict[str, Any] | None = None,
     label: str | None = None,
     markers: bool = True,
-    wrap: int = 16,
+    wrap: int = 14,
+    names: bool = False,
 ) -> Figure:
-    """Bars of the share of runs at each final value, anchors labelled on the x axis; agreed runs
-    solid, reverted runs light (or one style per scenario when `bar` is given, for comparisons).
-    Triangles along the top mark each actor's ideal point, a dashed line the reversion point."""
+    """Bars of the share of runs at each final value, anchors labelled on the x axis, each bar's
+    share printed on it; agreed runs solid, reverted runs light (or one style per scenario when
+    `bar` is given, for comparisons). Triangles along the top mark each actor's ideal point, a
+    dashed line the reversion point."""
     fig, ax = new_axes(ax)
     x = data["value"].to_numpy() + offset
+    total = (data["agreed"] + data["reverted"]).to_numpy()
     if bar is None:
         ax.bar(x, data["agreed"], width, color=NEUTRAL, label="agreed")
-        ax.bar(x, data["reverted"], width, bottom=data["agreed"], color=LIGHT, label="reverted")
+        bars = ax.bar(x, data["reverted"], width, bottom=data["agreed"], color=LIGHT,
+                      label="reverted (no deal)")  # fmt: skip
+        label_bars(ax, bars, total, least=0.01)
     else:
-        ax.bar(x, data["agreed"] + data["reverted"], width, label=label, **bar)
+        ax.bar(x, total, width, label=label, **bar)
     if markers:
-        draw_positions(spec, issue, ax)
+        draw_positions(spec, issue, ax, names=names)
     anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap)
-    ax.set_ylim(0, 1.12)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.set_title(spec.issues[issue].label, fontsize=10)
-    ax.set_ylabel("share of runs")
+    percent_axis(ax, "y", top=max(0.1, min(1.0, float(np.max(total, initial=0.0)))) * 1.35)
+    ax.set_title(_wrap(spec.issues[issue].label, 30), fontsize=MIN_FONT + 1)
     return fig
 
 
-def draw_positions(spec: Scenario, issue: str, ax: Any) -> None:
-    """Each actor's ideal point on an issue (a triangle in its colour along the top of the axes;
-    actors who share a point are stacked) and the reversion point (a dashed line)."""
+def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> None:
+    """Each actor's ideal point on an issue (a triangle in its colour along the top of the axes,
+    named beside it with `names`; actors who share a point are stacked) and the reversion point
+    (a dashed line)."""
     colours = colours_of(spec)
     seen: dict[float, int] = {}
     for a, actor in spec.actors.items():
@@ -224,10 +243,18 @@ def draw_positions(spec: Scenario, issue: str, ax: Any) -> None:
             continue
         level = seen.get(round(pref.ideal, 3), 0)
         seen[round(pref.ideal, 3)] = level + 1
-        ax.plot(pref.ideal, 1.09 - 0.045 * level, "v", color=colours[a], ms=7,
-                markeredgecolor="black", markeredgewidth=0.5, clip_on=False,
-                label=f"ideal point: {short_name(spec, a)}")  # fmt: skip
-    ax.axvline(spec.issues[issue].reversion, color="black", ls="--", lw=0.9, label="reversion")
+        y = 0.97 - (0.1 if names else 0.07) * level  # axes fraction: along the top
+        ax.plot(pref.ideal, y, "v", color=colours[a], ms=12, markeredgecolor="black",
+                markeredgewidth=0.7, clip_on=False, transform=ax.get_xaxis_transform(),
+                label=f"wants: {short_name(spec, a)}")  # fmt: skip
+        if names:
+            right = pref.ideal < 0.8
+            ax.annotate(short_name(spec, a), (pref.ideal, y), xytext=(10 if right else -10, 0),
+                        textcoords="offset points", va="center", ha="left" if right else "right",
+                        color=colours[a], fontweight="bold", fontsize=MIN_FONT,
+                        xycoords=ax.get_xaxis_transform(), annotation_clip=False)  # fmt: skip
+    ax.axvline(spec.issues[issue].reversion, color="black", ls="--", lw=1.5,
+               label="no-deal value")  # fmt: skip
 
 
 def draw_agreement(
@@ -238,18 +265,22 @@ def draw_agreement(
     bar: dict[str, Any] | None = None,
     label: str | None = None,
 ) -> Figure:
-    """Horizontal bars: probability that each issue (and all of them) is agreed, with Wilson 95%
-    interval whiskers."""
+    """Horizontal bars: probability that each issue (and all of them) is agreed, printed on the
+    bar, with Wilson 95% interval whiskers."""
     fig, ax = new_axes(ax)
     y = np.arange(len(table))[::-1] + offset
     p = table["p"].to_numpy()
     err = np.vstack([p - table["lo"].to_numpy(), table["hi"].to_numpy() - p])
     style = bar or {"color": NEUTRAL}
-    ax.barh(y, p, height, xerr=err, capsize=3, label=label, **style)
-    ax.set_yticks(np.arange(len(table))[::-1], [_wrap(s, 26) for s in table["label"]])
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("probability the issue is agreed (bars: 95% Wilson interval)")
-    ax.set_title("How often each issue is agreed")
+    bars = ax.barh(y, p, height, xerr=err, label=label, **style)
+    ax.bar_label(bars, labels=[f"{v:.0%}" for v in p], label_type="center", fontsize=MIN_FONT,
+                 color="white" if bar is None else "black",
+                 bbox=None if bar is None else {"facecolor": "white", "edgecolor": "none",
+                                                "pad": 1})  # fmt: skip
+    ax.set_yticks(np.arange(len(table))[::-1], [_wrap(s, 28) for s in table["label"]])
+    percent_axis(ax, "x")
+    ax.set_xlabel("probability the issue is agreed (whiskers: 95% interval)")
+    ax.grid(axis="y", visible=False)
     return fig
 
 
@@ -261,9 +292,11 @@ def draw_utilities(
     width: float = 0.6,
     box: dict[str, Any] | None = None,
     label: str | None = None,
+    fallback: bool = True,
 ) -> Figure:
     """Box plots of each actor's utility (actor colours), with the mean and its bootstrap 95%
-    interval as a black dot and bar."""
+    interval as a black dot and bar, the mean printed beside it, and (with `fallback`) each
+    actor's fallback, what it gets with no deal, as a dashed black line."""
     fig, ax = new_axes(ax)
     colours = colours_of(spec)
     actors = list(samples)
@@ -275,20 +308,33 @@ def draw_utilities(
         patch_artist=True,
         whis=(0, 100),
         showfliers=False,
-        medianprops={"color": "white", "linewidth": 1.5, "path_effects": _outline()},
+        medianprops={"color": "white", "linewidth": 2, "path_effects": _outline()},
     )
     for a, patch in zip(actors, parts["boxes"], strict=True):
-        style = box or {"facecolor": colours[a], "alpha": 0.75}
+        style = box or {"facecolor": colours[a], "alpha": 0.8}
         patch.set(**style)
     for p, a in zip(pos, actors, strict=True):
         m, lo, hi = mean_interval(samples[a])
-        ax.errorbar(p, m, yerr=[[m - lo], [hi - m]], fmt="o", color="black", ms=4, capsize=3)
+        ax.errorbar(p, m, yerr=[[m - lo], [hi - m]], fmt="o", color="black", ms=7)
+        if box is None:
+            ax.annotate(f"{m:.2f}", (p + width / 2, m), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=MIN_FONT, fontweight="bold")  # fmt: skip
+    if fallback:
+        from sim.narration import fallbacks
+
+        fall = fallbacks(spec)
+        for p, a in zip(pos, actors, strict=True):
+            ax.hlines(fall[a].value, p - width / 2 - 0.08, p + width / 2 + 0.08, color="black",
+                      ls="--", lw=2, zorder=4,
+                      label="fallback (no deal)" if p == pos[0] else None)  # fmt: skip
     ax.set_xticks(np.arange(len(actors)), [short_name(spec, a) for a in actors])
     for tick, a in zip(ax.get_xticklabels(), actors, strict=True):
         tick.set_color(colours[a])
         tick.set_fontweight("bold")
-    ax.set_ylabel("utility of the final outcome (undiscounted)")
-    ax.set_title("Each actor's utility (box: quartiles, whiskers: range; dot: mean, 95% CI)")
+    top = max([1.0] + [float(np.nanmax(samples[a])) for a in actors if len(samples[a])])
+    bottom = min([0.0] + [float(np.nanmin(samples[a])) for a in actors if len(samples[a])])
+    ax.set_ylim(bottom, top * 1.05)
+    ax.set_ylabel("utility of the outcome")
     if label:
         parts["boxes"][0].set_label(label)
     return fig
@@ -303,20 +349,23 @@ def draw_rounds(
     bar: dict[str, Any] | None = None,
     label: str | None = None,
 ) -> Figure:
-    """Bars of the share of runs reaching full agreement in each round; the last bar collects runs
-    without full agreement."""
+    """Bars of the share of runs reaching full agreement in each round (numbered from 1), the
+    share printed on each; the last bar collects runs without full agreement."""
     fig, ax = new_axes(ax)
     share = dict(zip(data["round"], data["share"], strict=True))
     x = np.arange(deadline + 1)
     heights = [share.get(r, 0.0) for r in range(deadline)] + [share.get(-1, 0.0)]
     style = bar or {"color": [NEUTRAL] * deadline + [LIGHT]}
-    ax.bar(x + offset, heights, width, label=label, **style)
-    step = max(1, math.ceil(deadline / 15))  # at most ~15 round labels
+    bars = ax.bar(x + offset, heights, width, label=label, **style)
+    if bar is None and deadline <= 20:
+        label_bars(ax, bars, heights, least=0.01)
+    step = max(1, math.ceil(deadline / 12))  # at most ~12 round labels
     ticks = list(range(0, deadline, step))
-    ax.set_xticks([*ticks, deadline], [str(r) for r in ticks] + ["none"])
-    ax.set_xlabel("round of full agreement (0 = first offer; 'none' = no full agreement)")
+    ax.set_xticks([*ticks, deadline], [str(r + 1) for r in ticks] + ["none"])
+    ax.set_xlabel("round of full agreement ('none': no full agreement)")
     ax.set_ylabel("share of runs")
-    ax.set_title("When full agreement is reached")
+    percent_axis(ax, "y", top=min(1.0, max(heights, default=0) * 1.2 + 0.02))
+    ax.grid(axis="x", visible=False)
     return fig
 
 
@@ -331,37 +380,58 @@ def draw_sweep(
     """One statistic against the swept parameter: a line with its 95% band."""
     fig, ax = new_axes(ax)
     t = table[table["quantity"] == quantity].sort_values("x")
-    ax.plot(t["x"], t["estimate"], marker="o", ms=3, color=colour, label=label, ls=linestyle)
+    ax.plot(t["x"], t["estimate"], marker="o", color=colour, label=label, ls=linestyle)
     ax.fill_between(t["x"], t["lo"], t["hi"], color=colour, alpha=0.2, lw=0)
     return fig
 
 
 def draw_heatmap(grid: pd.DataFrame, ax: Any = None, title: str = "", cbar: str = "") -> Figure:
-    """A heatmap of one statistic over two parameters, each cell annotated with its value."""
+    """A heatmap of one statistic over two parameters, in greys (no actor colour), each cell
+    annotated with its value when the grid is small enough to read."""
     fig, ax = new_axes(ax)
     values = grid.to_numpy(dtype=float)
-    image = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1)
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1)
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-    for (i, j), v in np.ndenumerate(values):
-        if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if v < 0.6 else "black")  # fmt: skip
+    if max(values.shape) <= 6:
+        for (i, j), v in np.ndenumerate(values):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=MIN_FONT,
+                        color="white" if v > 0.55 else "black")  # fmt: skip
     ax.grid(False)
-    ax.set_title(_wrap(title, 34), fontsize=10)
-    fig.colorbar(image, ax=ax, label=cbar, shrink=0.8)
+    ax.set_title(_wrap(title, 30), fontsize=MIN_FONT + 1)
+    if cbar:
+        fig.colorbar(image, ax=ax, label=cbar, shrink=0.8)
     return fig
 
 
-def _figure_legend(fig: Figure, axes: Any) -> None:
-    """One legend for a grid of panels, collecting every distinct label once, under the title."""
+def _figure_legend(fig: Figure, axes: Any, where: Any = None, ncols: int = 0) -> None:
+    """One legend for a grid of panels, collecting every distinct label once: in `where` (a
+    spare panel) when given, else under the panels."""
     entries: dict[str, Any] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(label, handle)
-    fig.legend(
-        entries.values(), entries.keys(), loc="outside lower center", ncols=min(8, len(entries))
-    )
+    if where is not None:
+        where.set_visible(True)
+        where.axis("off")
+        where.legend(entries.values(), entries.keys(), loc="center", ncols=ncols or 1)
+        return
+    fig.legend(entries.values(), entries.keys(), loc="outside lower center",
+               ncols=ncols or min(4, len(entries)))  # fmt: skip
+
+
+def spread(values: list[float], gap: float) -> list[float]:
+    """Label positions near `values`, at least `gap` apart (in the same order), so that direct
+    labels at the ends of lines never overlap."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed = [0.0] * len(values)
+    last = -math.inf
+    for i in order:
+        placed[i] = max(values[i], last + gap)
+        last = placed[i]
+    shift = max(0.0, max(placed, default=0.0) - max(values, default=0.0)) / 2
+    return [p - shift for p in placed]
 
 
 def _wrap(text: str, width: int) -> str:
@@ -375,34 +445,30 @@ HEATMAP_LEVELS = 12  # most distinct values per axis for a readable heatmap
 
 
 def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[str, Figure]:
-    """Every figure for one results set, keyed by file stem: issue values, agreement, utilities,
-    rounds, and the sweep figures (curves for one axis, heatmaps for two)."""
+    """Every figure for one results set, keyed by file stem, each answering one question:
+    where issues end up, how often each is agreed, what each party gets, when agreement comes,
+    and the sweep figures (curves for one axis, heatmaps for two)."""
     n = len(ok_rows(runs))
-    where = f"{name or spec.name} ({n} runs)"
+    where = f"{name or spec.name}: {n} simulated negotiations"
     figs: dict[str, Figure] = {}
     keys = list(spec.issues)
-    cols = min(3, len(keys))
-    rows = math.ceil(len(keys) / cols)
-    fig = new_figure((4.6 * cols, 3.4 * rows))
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, k in zip(axes, keys, strict=False):
-        draw_value_distribution(value_distribution(runs, k), spec, k, ax=ax)
-    for ax in axes[len(keys) :]:
-        ax.set_visible(False)
-    _figure_legend(fig, axes[: len(keys)])
-    fig.suptitle(f"Final value of each issue: {where}")
-    figs["issue_values"] = fig
-    fig, _ = new_axes(size=(7.5, 0.55 * len(keys) + 2.2))
-    draw_agreement(agreement_table(runs, spec), ax=fig.axes[0])
-    fig.suptitle(where, fontsize=10, fontweight="normal")
+    for k in keys:
+        figs[f"issue_{k}"] = issue_figure(value_distribution(runs, k), spec, k, where)
+    fig, ax = new_axes(size=(11, min(6.2, 0.6 * len(keys) + 2.6)))
+    draw_agreement(agreement_table(runs, spec), ax=ax)
+    ask(fig, "How often is each issue agreed?", f"{where}.")
     figs["agreement"] = fig
-    fig, _ = new_axes(size=(1.5 * len(spec.actors) + 3, 4.4))
-    draw_utilities(utility_samples(runs, spec), spec, ax=fig.axes[0])
-    fig.suptitle(where, fontsize=10, fontweight="normal")
+    fig, ax = new_axes(size=(11, 6.2))
+    draw_utilities(utility_samples(runs, spec), spec, ax=ax)
+    ax.legend(loc="lower left")
+    over = _over_one(utility_samples(runs, spec))
+    ask(fig, "How much does each party get, and is it better than no deal?",
+        f"{where}. Box: middle half of runs; whiskers: range; dot: mean with its 95% interval "
+        f"(printed); dashed: the party's fallback.{over}")  # fmt: skip
     figs["utilities"] = fig
-    fig, _ = new_axes(size=(7.5, 4))
-    draw_rounds(rounds_distribution(runs), spec.protocol.deadline, ax=fig.axes[0])
-    fig.suptitle(where, fontsize=10, fontweight="normal")
+    fig, ax = new_axes(size=(11, 5.2))
+    draw_rounds(rounds_distribution(runs), spec.protocol.deadline, ax=ax)
+    ask(fig, "When is a full agreement reached?", f"{where}.")
     figs["rounds"] = fig
     params = swept_parameters(ok_rows(runs))
     # Heatmaps need a grid; sampled designs (LHS, Sobol) have a new value at every point.
@@ -421,41 +487,99 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
     return figs
 
 
+def issue_figure(data: pd.DataFrame, spec: Scenario, issue: str, where: str = "") -> Figure:
+    """Where one issue ends up: the share of runs at each final value (printed on the bars),
+    agreed dark and reverted light, with what each party wants and the no-deal value."""
+    fig, ax = new_axes(size=(11, 5.2))
+    width = min(0.12, 0.5 / max(spec.protocol.grid - 1, 1))
+    draw_value_distribution(data, spec, issue, ax=ax, width=width, wrap=24, names=True)
+    ax.set_title("")
+    ax.set_ylabel("share of runs")
+    ax.legend(handles=[h for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)
+                       if not lab.startswith("wants")],
+              loc="upper left", bbox_to_anchor=(1.0, 0.85))  # fmt: skip
+    ask(fig, f"Where does {spec.issues[issue].label} end up?",
+        f"{where}. Bars: share of runs ending at each value; dark = agreed, light = reverted. "
+        "Triangles: what each party wants.")  # fmt: skip
+    return fig
+
+
+def _over_one(samples: dict[str, np.ndarray]) -> str:
+    """A note for figures where a utility exceeds 1 (only linkage can do that)."""
+    if any(len(v) and np.nanmax(v) > 1 + 1e-9 for v in samples.values()):
+        return " Utilities above 1 come from linkage: issues worth more together."
+    return ""
+
+
 def sweep_figures(
     runs: pd.DataFrame, spec: Scenario, param: str, where: str, pooled: bool = False
 ) -> dict[str, Figure]:
-    """Outcome probabilities (Wilson bands) and means (bootstrap bands) against one parameter."""
+    """Against one swept parameter: the probability each issue is agreed (Wilson bands), where
+    each issue ends up on average, and each actor's mean utility (bootstrap bands)."""
     table = sweep_table(runs, spec, param)
     xlabel = parameter_label(param, spec)
-    note = " (averaged over the other swept parameters)" if pooled else ""
+    phrase = parameter_phrase(param, spec)
+    note = " Averaged over the other swept parameters." if pooled else ""
     stem = "sweep_" + param.removeprefix("param.").replace(".", "_")
     keys = list(spec.issues)
-    fig = new_figure((3.3 * len(keys), 6.6))
-    axes = fig.subplots(2, len(keys), squeeze=False)
-    for j, k in enumerate(keys):
-        top, bottom = axes[0, j], axes[1, j]
-        draw_sweep(table, f"issue.{k}.agreed", ax=top)
-        top.set_ylim(0, 1)
-        top.set_title(_wrap(spec.issues[k].label, 30), fontsize=10)
-        draw_sweep(table, f"issue.{k}.value", ax=bottom)
-        anchor_axis(bottom, spec.issues[k].anchors, width=16)
-        bottom.set_xlabel(_wrap(xlabel, 30))
-    axes[0, 0].set_ylabel("probability agreed\n(band: 95% Wilson)")
-    axes[1, 0].set_ylabel("mean final value\n(band: 95% bootstrap)")
-    fig.suptitle(f"Issues against {xlabel}{note}: {where}")
+    panels = [("agreed", "All issues (full agreement)")] + [
+        (f"issue.{k}.agreed", spec.issues[k].label) for k in keys
+    ]
+    rows, cols = math.ceil(len(panels) / 3), min(3, len(panels))
+    fig = new_figure((11, 6.2 if rows <= 2 else 6.9))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax, (quantity, title) in zip(axes, panels, strict=False):
+        draw_sweep(table, quantity, ax=ax)
+        percent_axis(ax, "y")
+        t = table[table["quantity"] == quantity].sort_values("x")
+        for x, y, ha in (
+            (t["x"].iloc[0], t["estimate"].iloc[0], "left"),
+            (t["x"].iloc[-1], t["estimate"].iloc[-1], "right"),
+        ):
+            ax.annotate(f"{y:.0%}", (x, y), xytext=(0, -10 if y > 0.5 else 10),
+                        textcoords="offset points", ha=ha, va="top" if y > 0.5 else "bottom",
+                        fontsize=MIN_FONT, fontweight="bold")  # fmt: skip
+        ax.set_title(_wrap(title, 30), fontsize=MIN_FONT + 1)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    fig.supylabel("probability agreed", fontsize=MIN_FONT + 2)
+    for ax in axes[-cols:]:
+        ax.set_xlabel(_wrap(xlabel, 28))
+    ask(fig, f"As {phrase} changes, how likely is each issue to be agreed?",
+        f"{where}. Bands: 95% Wilson intervals.{note}")  # fmt: skip
     figures = {f"{stem}_issues": fig}
-    fig = new_figure((11, 4.2))
-    left, right = fig.subplots(1, 2)
-    draw_sweep(table, "agreed", ax=left)
-    left.set(ylim=(0, 1), xlabel=xlabel, ylabel="probability (band: 95% Wilson)")
-    left.set_title("Full agreement on every issue")
+    cols = min(2, len(keys))
+    rows = math.ceil(len(keys) / cols)
+    fig = new_figure((11, 6.2 if rows <= 2 else 6.9))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True).ravel()
+    for ax, k in zip(axes, keys, strict=False):
+        draw_sweep(table, f"issue.{k}.value", ax=ax)
+        anchor_axis(ax, spec.issues[k].anchors, width=30)
+        ax.set_title(_wrap(spec.issues[k].label, 30), fontsize=MIN_FONT + 1)
+    for ax in axes[len(keys) :]:
+        ax.set_visible(False)
+    for ax in axes[: len(keys)][-cols:]:
+        ax.set_xlabel(_wrap(xlabel, 28))
+        ax.tick_params(axis="x", labelbottom=True)
+    ask(fig, f"As {phrase} changes, where does each issue end up on average?",
+        f"{where}. Lines: mean final value; bands: 95% bootstrap intervals.{note}")  # fmt: skip
+    figures[f"{stem}_values"] = fig
+    fig, ax = new_axes(size=(11, 6.2))
     colours = colours_of(spec)
+    ends = {}
     for a in spec.actors:
-        draw_sweep(table, f"utility.{a}", ax=right, colour=colours[a], label=short_name(spec, a))
-    right.set(xlabel=xlabel, ylabel="mean utility (band: 95% bootstrap)")
-    right.set_title("Each actor's mean utility")
-    right.legend(loc="best")
-    fig.suptitle(f"Agreement and utilities against {xlabel}{note}: {where}")
+        draw_sweep(table, f"utility.{a}", ax=ax, colour=colours[a], label=short_name(spec, a))
+        t = table[table["quantity"] == f"utility.{a}"].sort_values("x")
+        ends[a] = (float(t["x"].iloc[-1]), float(t["estimate"].iloc[-1]))
+    top = max(1.0, float(table[table["quantity"].str.startswith("utility")]["hi"].max()))
+    for a, y in zip(ends, spread([e[1] for e in ends.values()], 0.045 * top), strict=True):
+        ax.annotate(f"{short_name(spec, a)} {ends[a][1]:.2f}", (ends[a][0], y), xytext=(10, 0),
+                    textcoords="offset points", va="center", color=colours[a],
+                    fontweight="bold", fontsize=MIN_FONT, annotation_clip=False)  # fmt: skip
+    ax.set_ylim(0, top)
+    ax.set(xlabel=xlabel, ylabel="mean utility of the outcome")
+    ask(fig, f"As {phrase} changes, who gains and who loses?",
+        f"{where}. Lines: each party's mean utility; bands: 95% bootstrap intervals.{note}")  # fmt: skip
     figures[f"{stem}_actors"] = fig
     return figures
 
@@ -469,27 +593,36 @@ def heatmap_figures(
     panels = [("agreed", "All issues (full agreement)")] + [
         (f"issue.{k}.agreed", spec.issues[k].label) for k in keys
     ]
-    figures = {}
-    for stem, items, cbar in (
-        ("heatmap_agreement", panels, "probability agreed"),
-        (
-            "heatmap_values",
-            [(f"issue.{k}.value", spec.issues[k].label) for k in keys],
-            "mean final value",
+    questions = {
+        "heatmap_agreement": (
+            f"How likely is each issue to be agreed, for each {xl} and {yl}?",
+            "probability agreed",
         ),
+        "heatmap_values": (
+            f"Where does each issue end up on average, for each {xl} and {yl}?",
+            "mean final value (0–1 scale of the issue's anchors)",
+        ),
+    }
+    figures = {}
+    for stem, items in (
+        ("heatmap_agreement", panels),
+        ("heatmap_values", [(f"issue.{k}.value", spec.issues[k].label) for k in keys]),
     ):
+        question, cbar = questions[stem]
         cols = min(3, len(items))
         rows = math.ceil(len(items) / cols)
-        fig = new_figure((4.8 * cols, 3.8 * rows))
-        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        fig = new_figure((11, 6.2 if rows <= 2 else 6.9))
+        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True).ravel()
         for ax, (col, title) in zip(axes, items, strict=False):
-            draw_heatmap(heatmap_table(runs, px, py, col), ax=ax, title=title, cbar=cbar)
-            ax.set(xlabel=xl, ylabel=yl)
+            draw_heatmap(heatmap_table(runs, px, py, col), ax=ax, title=title)
         for ax in axes[len(items) :]:
             ax.set_visible(False)
-        what = "Probability each issue is agreed" if stem.endswith("agreement") else (
-            "Mean final value of each issue (0–1 scale of its anchors)")  # fmt: skip
-        fig.suptitle(f"{what}: {where}")
+        for ax in axes[: len(items)][-cols:]:
+            ax.set_xlabel(_wrap(xl, 28))
+        for ax in axes[: len(items)][::cols]:
+            ax.set_ylabel(_wrap(yl, 24))
+        fig.colorbar(axes[0].images[0], ax=list(axes[: len(items)]), label=cbar, shrink=0.8)
+        ask(fig, question, f"{where}. Darker = higher; the number in a cell is its value.")
         figures[stem] = fig
     return figures
 

@@ -1,6 +1,7 @@
-"""One run, seen: the offers on each issue round by round, the answers against their acceptance
-thresholds, and the utility space of two actors with the bargaining solutions (`negsim run
---plot`). This is the one figure drawn from a run record rather than from stored results.
+"""One run, seen (`negsim run --plot`): the offers on each issue round by round with the
+answers against their acceptance thresholds, and the utility space of two actors with the
+bargaining solutions and the outcome. These are the figures drawn from a run record rather than
+from stored results.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.plots.style import LIGHT, anchor_axis, colours_of, new_axes, new_figure, short_name
+from sim.plots.style import (
+    HIGHLIGHT,
+    LIGHT,
+    MIN_FONT,
+    ask,
+    colours_of,
+    new_axes,
+    new_figure,
+    short_name,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -43,17 +53,8 @@ class UtilitySpace:
 
 
 def default_pair(spec: Scenario) -> tuple[str, str]:
-    """The first two veto players of the most salient issue (saliences normalised per actor and
-    summed over actors); the first two actors when no issue has two veto players."""
-    weight: dict[str, float] = dict.fromkeys(spec.issues, 0.0)
-    for actor in spec.actors.values():
-        total = sum(p.salience for p in actor.preferences.values()) or 1.0
-        for k, p in actor.preferences.items():
-            weight[k] += p.salience / total
-    for k in sorted(spec.issues, key=lambda k: -weight[k]):
-        if len(spec.issues[k].veto) >= 2:
-            first, second = spec.issues[k].veto[:2]
-            return first, second
+    """The first two actors in the scenario's `actors:` order: a rule that never changes when
+    an actor is added further down (choose others with --actors)."""
     first, second = list(spec.actors)[:2]
     return first, second
 
@@ -96,142 +97,221 @@ def utility_space(
 
 def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> Figure:
     """The cloud of feasible packages, the Pareto frontier, Nash, Kalai–Smorodinsky, disagreement
-    and the outcome reached, in the two actors' utilities."""
-    fig, ax = new_axes(ax, size=(6.5, 6))
+    and the outcome reached, in the two actors' utilities (axes from 0; the legend outside the
+    axes, so it never hides a point). In the textbook case Rubinstein's split is marked too."""
+    from sim.analysis.textbook import rubinstein_case
+
+    fig, ax = new_axes(ax, size=(11, 6.9))
     p, (a, b) = space.points, space.actors
-    ax.scatter(p[:, 0], p[:, 1], s=6, color=LIGHT, label="feasible packages", zorder=1)
+    ax.scatter(p[:, 0], p[:, 1], s=14, color=LIGHT, label="possible packages", zorder=1)
     eff = space.efficient
-    ax.scatter(p[eff, 0], p[eff, 1], s=8, color="#777777", zorder=2,
-               label="efficient for all actors")  # fmt: skip
+    ax.scatter(p[eff, 0], p[eff, 1], s=18, color="#777777", zorder=2,
+               label="efficient for all parties")  # fmt: skip
     f = space.frontier
-    ax.plot(p[f, 0], p[f, 1], "-", color="black", lw=1.4, zorder=3,
-            label=f"Pareto frontier ({short_name(spec, a)}, {short_name(spec, b)})")  # fmt: skip
+    ax.plot(p[f, 0], p[f, 1], "-", color="black", lw=2, zorder=3,
+            label=f"best for {short_name(spec, a)} and {short_name(spec, b)} together "
+            "(Pareto frontier)")  # fmt: skip
     # Reference points in black and white shapes: colour stays reserved for actors. Nash is drawn
     # larger than Kalai–Smorodinsky so both show when they coincide.
     marks = [
-        (space.nash, "D", 13, "Nash solution (all actors)"),
-        (space.ks, "s", 7, "Kalai–Smorodinsky point (all actors)"),
+        (space.nash, "D", 18, "Nash bargaining solution (all parties)"),
+        (space.ks, "s", 10, "Kalai–Smorodinsky point (all parties)"),
     ]
     for index, marker, size, label in marks:
         if index is not None:
-            ax.plot(*p[index], marker, color="white", mec="black", mew=1.8, ms=size, label=label,
+            ax.plot(*p[index], marker, color="white", mec="black", mew=2.2, ms=size, label=label,
                     zorder=5)  # fmt: skip
-    ax.plot(*space.disagreement, "X", color="black", ms=10, mec="white", zorder=5,
-            label="disagreement point")  # fmt: skip
-    ax.plot(*space.outcome, "*", color="#F0E442", ms=20, mec="black", zorder=6,
+    case = rubinstein_case(spec)
+    if case is not None and set(space.actors) == {case.first, case.second}:
+        split = {case.first: case.share, case.second: 1.0 - case.share}
+        ax.plot(split[a], split[b], "P", color="black", ms=16, mec="white", zorder=8,
+                label=f"Rubinstein split ({short_name(spec, case.first)} proposes first)")  # fmt: skip
+    ax.plot(*space.disagreement, "X", color="black", ms=15, mec="white", zorder=5,
+            label="no deal (each side's fallback)")  # fmt: skip
+    ax.plot(*space.outcome, "*", color=HIGHLIGHT, ms=28, mec="black", zorder=7,
             label="outcome reached")  # fmt: skip
     colours = colours_of(spec)
     ax.set_xlabel(f"utility of {spec.actors[a].name}", color=colours[a], fontweight="bold")
     ax.set_ylabel(f"utility of {spec.actors[b].name}", color=colours[b], fontweight="bold")
-    ax.set_title("Utility space (at the start of the run)")
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.85, frameon=True)
+    top = max(1.0, float(p.max(initial=0.0)), *space.outcome) * 1.04
+    low = min(0.0, float(p.min(initial=0.0)))
+    ax.set_xlim(low, top)
+    ax.set_ylim(low, top)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return fig
 
 
-def draw_offers(spec: Scenario, record: RunRecord, issue: str, ax: Any = None) -> Figure:
-    """Offers on one issue round by round, each dot in its proposer's colour, while the issue is
-    open; then the value it closed at (solid if agreed, dotted if reverted)."""
-    fig, ax = new_axes(ax)
+def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure:
+    """Every offer as a table: a row per issue, a column per round (numbered from 1), each cell
+    in its proposer's colour with the value offered printed in it. A thick black edge marks the
+    offer that settled the issue; the last column is the final value (bold if agreed)."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Rectangle
+
+    fig, ax = new_axes(ax, size=(11, 4))
     colours = colours_of(spec)
-    out = record.issues[issue]
-    last = out.round if out.round is not None else record.rounds_used
-    shown = [o for o in record.trajectory if o.round <= last]
-    if shown:
-        x = [o.round for o in shown]
-        y = [o.package[issue] for o in shown]
-        ax.plot(x, y, "-", color=LIGHT, lw=1, zorder=1)
-        ax.scatter(x, y, c=[colours[o.proposer] for o in shown], s=45, edgecolor="black",
-                   linewidth=0.5, zorder=3)  # fmt: skip
-    end = max(record.rounds_used, 1) - 0.5
-    style = "-" if out.agreed else ":"
-    how = f"agreed in round {out.round}" if out.agreed else "reverted"
-    ax.hlines(out.value, last, end, color="black", lw=2, ls=style, zorder=2)
-    ax.annotate(how, (end, out.value), fontsize=8, ha="right", va="bottom",
-                xytext=(0, 3), textcoords="offset points")  # fmt: skip
-    anchor_axis(ax, spec.issues[issue].anchors, width=20)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.set_title(spec.issues[issue].label, fontsize=9, loc="left")
+    keys = list(spec.issues)
+    n = max(len(record.trajectory), 1)
+    end = n + 1  # the outcome column
+    text = n <= 16
+    for o in record.trajectory:
+        x = o.round + 1
+        for k, value in o.package.items():
+            y = keys.index(k)
+            colour = colours[o.proposer]
+            edge = ("black", 3.5) if k in o.closed else ("white", 1.5)
+            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, alpha=0.9,
+                                   edgecolor=edge[0], lw=edge[1], zorder=2))  # fmt: skip
+            if text:
+                r, g, b = to_rgb(colour)
+                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5  # relative luminance
+                ax.text(x, y, f"{value:.2f}", ha="center", va="center", fontsize=MIN_FONT,
+                        color="white" if dark else "black", zorder=3)  # fmt: skip
+    for y, k in enumerate(keys):
+        out = record.issues[k]
+        ax.text(end, y, f"{out.value:.2f}", ha="center", va="center", fontsize=MIN_FONT + 1,
+                fontweight="bold" if out.agreed else "normal",
+                color="black" if out.agreed else "#666666")  # fmt: skip
+    ax.axvline(n + 0.5, color="black", lw=1.5)
+    import textwrap
+
+    ax.set_yticks(range(len(keys)), [textwrap.fill(spec.issues[k].label, 26) for k in keys])
+    step = max(1, math.ceil(n / 16))
+    ticks = list(range(1, n + 1, step))
+    ax.set_xticks([*ticks, end], [str(t) for t in ticks] + ["final"])
+    ax.set_xlim(0.5, end + 0.5)
+    ax.set_ylim(len(keys) - 0.5, -0.5)
+    ax.tick_params(axis="x", labeltop=True, labelbottom=False, top=True, bottom=False)
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("round")
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
     return fig
 
 
 def draw_answers(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure:
     """Every responder's utility of each offer (solid; filled = accepted, open = rejected, X =
-    walk-out) against its acceptance threshold (dashed), in actor colours."""
+    walk-out) against its acceptance threshold (dashed), in actor colours, rounds from 1; the
+    utility axis starts at 0."""
     fig, ax = new_axes(ax)
     colours = colours_of(spec)
+    highest = 1.0
     for a in spec.actors:
-        seen = [(o.round, o.answers[a]) for o in record.trajectory if a in o.answers]
+        seen = [(o.round + 1, o.answers[a]) for o in record.trajectory if a in o.answers]
         if not seen:
             continue
         t = [r for r, _ in seen]
         u = [ans["utility"] for _, ans in seen]
-        thr = [ans["threshold"] for _, ans in seen]
-        thr = [v if math.isfinite(v) else np.nan for v in thr]
+        thr = [ans["threshold"] if math.isfinite(ans["threshold"]) else np.nan for _, ans in seen]
+        highest = max(highest, *u, *[v for v in thr if np.isfinite(v)])
         c = colours[a]
-        ax.plot(t, u, "-", color=c, lw=1.2, label=short_name(spec, a))
-        ax.plot(t, thr, "--", color=c, lw=1.2, marker="_", ms=12)
+        ax.plot(t, u, "-", color=c, lw=2.5, label=short_name(spec, a))
+        ax.plot(t, thr, "--", color=c, lw=2, marker="_", ms=16)
         for r, ans in seen:
             face = c if ans["accept"] else "white"
             marker = "X" if ans["walkout"] else "o"
-            ax.plot(r, ans["utility"], marker, color=c, mfc=face, ms=6, zorder=3)
+            ax.plot(r, ans["utility"], marker, color=c, mfc=face, mew=2, ms=10, zorder=3)
+    ax.set_ylim(0, highest * 1.05)
     ax.set_ylabel("utility")
-    ax.set_title("Answers: utility of the offer (solid; filled = accept, open = reject)\n"
-                 "against the acceptance threshold (dashed)", fontsize=9, loc="left")  # fmt: skip
+    ax.set_xlabel("round")
     return fig
 
 
-def run_figure(spec: Scenario, record: RunRecord, actors: tuple[str, str] | None = None) -> Figure:
-    """The whole single-run figure: offers per issue and answers on the left, utility space and
-    a legend of proposers on the right."""
+def run_figures(
+    spec: Scenario, record: RunRecord, actors: tuple[str, str] | None = None
+) -> dict[str, Figure]:
+    """The single-run figures, keyed by name: `offers` (what was offered each round and how the
+    others answered) and `utility_space` (how good the outcome is against what was possible)."""
+    from matplotlib.patches import Patch
+
     keys = list(spec.issues)
-    rows = len(keys) + 1
-    fig = new_figure((15, max(1.75 * rows + 1.2, 7.5)))
-    outer = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
-    grid = outer[0, 0].subgridspec(rows, 1)
-    first = fig.add_subplot(grid[0])
-    left = [first] + [fig.add_subplot(grid[i], sharex=first) for i in range(1, rows)]
-    for ax, k in zip(left, keys, strict=False):
-        draw_offers(spec, record, k, ax=ax)
-        ax.tick_params(axis="x", labelbottom=False)
-    draw_answers(spec, record, ax=left[-1])
-    left[-1].set_xlabel("round (0 = first offer)")
-    from matplotlib.ticker import MaxNLocator
-
-    first.set_xlim(-0.5, max(record.rounds_used, 1) - 0.5)
-    first.xaxis.set_major_locator(MaxNLocator(integer=True))
-    right = outer[0, 1].subgridspec(2, 1, height_ratios=[3, 1])
-    draw_utility_space(utility_space(spec, record, actors), spec, ax=fig.add_subplot(right[0]))
-    side = fig.add_subplot(right[1])
-    side.axis("off")
+    n = max(len(record.trajectory), 1)
+    grid_height = 0.5 * len(keys) + 0.9
+    fig = new_figure((11, min(6.9, grid_height + 3.6)))
+    top, bottom = fig.subplots(2, 1, height_ratios=[grid_height, 3.0])
+    draw_offer_grid(spec, record, ax=top)
+    draw_answers(spec, record, ax=bottom)
+    bottom.set_xlim(top.get_xlim())
+    step = max(1, math.ceil(n / 16))
+    bottom.set_xticks(list(range(1, n + 1, step)))
+    bottom.spines["bottom"].set_bounds(0.5, n + 0.5)
     colours = colours_of(spec)
-    handles = [
-        side.scatter([], [], color=colours[a], edgecolor="black", s=45, label=spec.actors[a].name)
-        for a in spec.actors
+    proposers = [Patch(color=colours[a], label=short_name(spec, a)) for a in spec.actors]
+    top.legend(handles=proposers, title="proposer", loc="upper left",
+               bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # fmt: skip
+    from matplotlib.lines import Line2D
+
+    key = [
+        Line2D([], [], color="black", lw=2.5, marker="o", ms=9, label="offer's utility, accepted"),
+        Line2D([], [], color="black", lw=2.5, marker="o", mfc="white", ms=9, label="… rejected"),
+        Line2D([], [], color="black", lw=2, ls="--", label="its threshold"),
     ]
-    side.legend(
-        handles=handles,
-        title="actor colours (a dot is an offer by that actor)",
-        loc="upper left",
-        ncols=2,
+    bottom.legend(handles=key, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    ask(fig, "What was offered each round, and how did the others answer?",
+        _story(spec, record) + _linkage_note(spec, record))  # fmt: skip
+    figures = {"offers": fig}
+    space = utility_space(spec, record, actors)
+    fig, ax = new_axes(size=(11, 6.9))
+    draw_utility_space(space, spec, ax=ax)
+    a, b = space.actors
+    chosen = "the pair you chose" if actors else (
+        "the first two parties in the scenario file; --actors A,B shows another pair")  # fmt: skip
+    ask(fig, "How good is the outcome, compared with what was possible?",
+        f"Showing {short_name(spec, a)} and {short_name(spec, b)} ({chosen}). Utilities at the "
+        "start of the run, before any event." + _linkage_note(spec, record, space))  # fmt: skip
+    figures["utility_space"] = fig
+    return figures
+
+
+def _story(spec: Scenario, record: RunRecord) -> str:
+    """One sentence on how the run ended, with the events and, in the textbook case, the
+    Rubinstein reference."""
+    from sim.analysis.textbook import rubinstein_case
+
+    if record.agreed:
+        said = f"Every issue agreed by round {(record.round or 0) + 1}"
+    else:
+        cause = record.breakdown.replace("walkout:", "a walk-out by ")
+        said = f"No full agreement ({cause}); open issues reverted"
+    said += f" (seed {record.seed}, deadline {spec.protocol.deadline} rounds)."
+    for e in record.events:
+        said += f" Round {e['round'] + 1}: {e['name']}."
+    case = rubinstein_case(spec)
+    if case is not None:
+        said += (
+            f" Textbook case: Rubinstein's split gives the issue {case.value:.3f}; with this "
+            f"deadline backward induction gives {case.finite_value:.3f}."
+        )
+    return said
+
+
+def _linkage_note(spec: Scenario, record: RunRecord, space: UtilitySpace | None = None) -> str:
+    """Where a utility can exceed 1: say so, and why (linkage)."""
+    from sim.narration import linkage_bonus
+
+    linked = [short_name(spec, a) for a, actor in spec.actors.items() if linkage_bonus(actor) > 0]
+    if space is not None:
+        linked = [short_name(spec, a) for a in space.actors if short_name(spec, a) in linked]
+    if not linked:
+        return ""
+    who = " and ".join(linked)
+    return (
+        f" Utilities above 1 are possible for {who}: linkage makes some issues worth more together."
     )
-    verdict = (
-        f"Full agreement in round {record.round}"
-        if record.agreed
-        else f"No full agreement ({record.breakdown.replace('walkout:', 'walk-out by ')})"
-    )
-    fired = ", ".join(f"{e.get('name', e)}" for e in record.events) or "none"
-    side.text(0, 0.25, f"{verdict}.\nEvents that fired: {fired}.", fontsize=9, va="top",
-              transform=side.transAxes, wrap=True)  # fmt: skip
-    fig.suptitle(f"{spec.name}: one run (seed {record.seed}), deadline {spec.protocol.deadline}")
-    return fig
 
 
 def plot_run(
     spec: Scenario, record: RunRecord, path: str | Path, actors: tuple[str, str] | None = None
-) -> Path:
-    """Draw one run (it needs its trajectory) and save it as a PNG at `path`."""
-    fig = run_figure(spec, record, actors)
+) -> list[Path]:
+    """Draw one run (it needs its trajectory): the offers figure at `path` and the utility
+    space next to it (`<path stem>_utility_space.png`). Returns both paths."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    return out
+    paths = []
+    for name, fig in run_figures(spec, record, actors).items():
+        target = out if name == "offers" else out.with_name(f"{out.stem}_{name}{out.suffix}")
+        fig.savefig(target)
+        paths.append(target)
+    return paths

@@ -10,13 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from sim.plots.style import LIGHT, NEUTRAL, new_axes
+from sim.plots.style import LIGHT, MIN_FONT, NEUTRAL, ask, new_axes
 
 
 def draw_indices(group: Any, outcome: str, ax: Any = None, notes: list[str] = ()) -> Any:
     """Draw one outcome's indices onto `ax` and return the figure; `notes` (warnings) are printed
-    under the chart."""
-    fig, ax = new_axes(ax, size=(7.5, 1.6 + 0.6 * len(group)))
+    under the chart. Each value is printed past its whisker; on a figure of its own the title asks
+    the figure's question."""
+    own = ax is None
+    fig, ax = new_axes(ax, size=(11, min(6.9, 2.6 + 0.6 * len(group))))
     sobol = "ST" in group
     if sobol:
         bars = [("S1", "S1_conf", "first order S1", NEUTRAL),
@@ -30,19 +32,30 @@ def draw_indices(group: Any, outcome: str, ax: Any = None, notes: list[str] = ()
     height = 0.8 / len(bars)
     for i, (key, conf, label, colour) in enumerate(bars):
         err = group[conf].to_numpy() if conf else None
-        ax.barh(y + (i - (len(bars) - 1) / 2) * height, group[key].to_numpy(), height, xerr=err,
-                capsize=3, label=label, color=colour, edgecolor="black", linewidth=0.5)  # fmt: skip
+        values = group[key].to_numpy()
+        at = y + (i - (len(bars) - 1) / 2) * height
+        ax.barh(at, values, height, xerr=err, label=label, color=colour, edgecolor="black",
+                linewidth=0.5)  # fmt: skip
+        ends = values + (err if err is not None else 0.0)  # past the whisker, never on it
+        for x, v, yy in zip(ends, values, at, strict=True):
+            ax.annotate(f"{v:.2f}", (max(x, v, 0.0), yy), xytext=(5, 0),
+                        textcoords="offset points", va="center", fontsize=MIN_FONT)  # fmt: skip
     ax.set_yticks(y, group["parameter"].tolist())
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     if sobol:
         ax.axvline(1, color="black", linewidth=0.8, ls="--")
     ax.set_xlabel(xlabel)
-    ax.set_title(f"Sensitivity of {outcome}")
-    ax.legend(loc="best", fontsize="small")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, borderaxespad=0.2)
+    ax.margins(x=0.12)
+    if own:
+        ask(fig, f"Which parameters matter most for {outcome}?")
+    else:
+        ax.set_title(f"Sensitivity of {outcome}")
     if notes:
-        text = "\n".join(textwrap.fill("⚠ " + n, 110) for n in notes)
-        fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="#A04000")
+        text = "\n".join(textwrap.fill("⚠ " + n, 100) for n in notes)
+        fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=MIN_FONT, color="#A04000")
     return fig
 
 

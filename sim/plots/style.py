@@ -1,8 +1,17 @@
-"""One look for every figure: the Okabe–Ito palette, a fixed colour per actor, figure defaults.
+"""The presentation style every figure uses: made to be projected to a class and printed in a
+handout. One question per figure, asked in its title in plain words; fonts sized for the back
+of the room; values printed on bars; probability axes from 0; colour means actor.
 
-Colour always means *actor*: an actor's colour comes from its position in the scenario's actor
-order, so Syria is the same colour in every plot. Scenarios in a comparison are told apart by
-grey shades and hatching instead, so they never look like actors. Matplotlib runs headless (Agg).
+Sizes: every figure is `SLIDE_WIDTH` inches wide (16:9 at `SLIDE`), and no text is smaller
+than `MIN_FONT` points at that width. Projected full width on a 1280-pixel projector that is at
+least 23 pixels a line (about 16 pt on a 13.3-inch slide); printed across an A4 or Letter page
+(6.7 inches of text width) it is at least 8 pt.
+
+Colours: an actor's colour (Okabe–Ito, colour-blind safe) comes from its position in the
+scenario's actor order, so Syria is the same colour in every figure. Everything that is not an
+actor (issue values, agreement rates, sensitivity indices, medians, scenarios in a comparison)
+is drawn from the separate neutral palette (greys, with hatching where shades alone could be
+confused), so it can never be mistaken for an actor. Matplotlib runs headless (Agg).
 """
 
 from __future__ import annotations
@@ -27,8 +36,12 @@ OKABE_ITO = (
     "#000000",  # black
     "#F0E442",  # yellow
 )
-NEUTRAL = "#4D4D4D"  # quantities that belong to no actor (issue values, agreement rates)
+# The neutral palette, for every series that is not an actor: dark to light, each distinct from
+# its neighbours in greyscale print.
+NEUTRALS = ("#333333", "#9A9A9A", "#5E5E5E", "#C8C8C8", "#000000", "#7A7A7A")
+NEUTRAL = NEUTRALS[0]  # one non-actor series (issue values, agreement rates)
 LIGHT = "#BBBBBB"  # reverted outcomes, the cloud of feasible packages
+HIGHLIGHT = "#F0E442"  # the outcome reached (a yellow star edged in black): one per figure
 # Scenario styles for comparisons: (face colour, hatch), distinct in greyscale print too.
 SCENARIO_STYLES = (
     ("#303030", ""),
@@ -41,27 +54,38 @@ SCENARIO_STYLES = (
 SCENARIO_MARKERS = ("o", "s", "^", "D", "v", "P")
 SCENARIO_LINES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3)))
 
+SLIDE_WIDTH = 11.0
+SLIDE = (SLIDE_WIDTH, 6.2)
+TALLEST = 6.9  # inches at SLIDE_WIDTH: a 16:10 projector still shows the figure full width
+MIN_FONT = 13.0
 RC: dict[str, Any] = {
     "figure.dpi": 100,
-    "savefig.dpi": 110,
+    "savefig.dpi": 150,
     "savefig.bbox": "tight",
-    "font.size": 10,
-    "axes.titlesize": 11,
+    "savefig.pad_inches": 0.15,
+    "font.size": 15,
+    "axes.titlesize": 16,
     "axes.titleweight": "bold",
-    "axes.labelsize": 10,
+    "axes.labelsize": 15,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
-    "grid.alpha": 0.25,
-    "legend.fontsize": 9,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 13,
+    "legend.title_fontsize": 13,
     "legend.frameon": False,
-    "figure.titlesize": 13,
+    "figure.titlesize": 20,
     "figure.titleweight": "bold",
+    "lines.linewidth": 2.2,
+    "lines.markersize": 8,
+    "errorbar.capsize": 4,
 }
 
 
 def use_agg() -> None:
-    """Select the non-interactive Agg backend (no display needed) and the house defaults."""
+    """Select the non-interactive Agg backend (no display needed) and the presentation style."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -78,6 +102,11 @@ def colours_of(spec: Scenario) -> dict[str, str]:
     return actor_colours(spec.actors)
 
 
+def neutral(i: int) -> str:
+    """The i-th colour of the neutral palette (for series that are not actors)."""
+    return NEUTRALS[i % len(NEUTRALS)]
+
+
 def short_name(spec: Scenario, actor: str) -> str:
     """An actor's display name without its parenthesised gloss: 'Syria (transitional…)' → 'Syria'."""
     return spec.actors[actor].name.split(" (")[0] if actor in spec.actors else actor
@@ -86,30 +115,61 @@ def short_name(spec: Scenario, actor: str) -> str:
 def scenario_style(i: int) -> dict[str, Any]:
     """Bar keywords (face colour, hatch, black edge) for the i-th scenario of a comparison."""
     face, hatch = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
-    return {"facecolor": face, "hatch": hatch, "edgecolor": "black", "linewidth": 0.6}
+    return {"facecolor": face, "hatch": hatch, "edgecolor": "black", "linewidth": 0.8}
 
 
-def new_axes(ax: Any = None, size: tuple[float, float] = (6.4, 4.2)) -> tuple[Figure, Any]:
+def new_axes(ax: Any = None, size: tuple[float, float] = SLIDE) -> tuple[Figure, Any]:
     """The figure and axes to draw on: `ax` and its figure when given, a fresh pair otherwise."""
     if ax is not None:
         return ax.figure, ax
-    use_agg()
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, layout="constrained")
+    fig = new_figure(size)
     return fig, fig.add_subplot()
 
 
-def new_figure(size: tuple[float, float]) -> Figure:
-    """A fresh headless figure with constrained layout."""
+def new_figure(size: tuple[float, float] = SLIDE) -> Figure:
+    """A fresh headless figure with constrained layout, in the presentation style."""
     use_agg()
     from matplotlib.figure import Figure
 
     return Figure(figsize=size, layout="constrained")
 
 
+def ask(fig: Any, question: str, context: str = "") -> None:
+    """Title a figure with the question it answers (plain words, ending in '?'), and put its
+    context (which runs, how to read it) in a smaller line at its foot."""
+    import textwrap
+
+    fig.suptitle(textwrap.fill(question, 75), ha="left", x=0.01)
+    if context:
+        fig.supxlabel(textwrap.fill(context, 110), ha="left", x=0.01, fontsize=MIN_FONT,
+                      color="#444444", fontweight="normal")  # fmt: skip
+
+
+def title_of(fig: Any) -> str:
+    """The question a figure asks (its suptitle), for tests and alt text."""
+    return fig.get_suptitle() if hasattr(fig, "get_suptitle") else fig._suptitle.get_text()
+
+
+def percent_axis(ax: Any, axis: str = "y", top: float = 1.0) -> None:
+    """A probability or share axis: 0 to `top`, ticks as percentages."""
+    from matplotlib.ticker import PercentFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(0, top)
+
+
+def label_bars(ax: Any, bars: Any, values: Iterable[float], fmt: str = "{:.0%}",
+               least: float = 0.005, **kwargs: Any) -> None:  # fmt: skip
+    """Print each bar's value at its end (skipping values below `least`, which would only add
+    clutter at zero)."""
+    labels = [fmt.format(v) if abs(v) >= least else "" for v in values]
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=MIN_FONT, **kwargs)
+
+
 def anchor_axis(ax: Any, anchors: dict[float, str], axis: str = "y", width: int = 22) -> None:
-    """Label an issue axis with its anchors ('0.5 reduced presence…'), wrapped to `width` chars."""
+    """Label an issue axis with its anchors ('0.5: reduced presence…'), wrapped to `width`
+    characters."""
     import textwrap
 
     ticks = list(anchors)
@@ -122,4 +182,19 @@ def anchor_axis(ax: Any, anchors: dict[float, str], axis: str = "y", width: int 
         ax.set_ylim(-0.05, 1.05)
     else:
         ax.set_xticks(ticks, labels)
-        ax.set_xlim(-0.08, 1.08)
+        ax.set_xlim(-0.1, 1.1)
+
+
+def too_small(fig: Any) -> list[tuple[str, float]]:
+    """Visible texts smaller than `MIN_FONT` once the figure is fitted to a slide (a figure wider
+    than `SLIDE_WIDTH` or taller than `TALLEST` is shrunk, and so are its fonts): what would be
+    unreadable from the back of the room. Empty when the figure is fine."""
+    from matplotlib.text import Text
+
+    width, height = fig.get_size_inches()
+    scale = min(1.0, SLIDE_WIDTH / width, TALLEST / height)
+    return [
+        (t.get_text(), t.get_fontsize() * scale)
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() * scale < MIN_FONT - 1e-6
+    ]
