@@ -20,52 +20,103 @@ if TYPE_CHECKING:
     from sim.scenario.models import Scenario
 
 CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1200px;
-       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { border-bottom: 3px solid #0072B2; padding-bottom: .2em; }
-h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+       max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 3px solid #333; padding-bottom: .2em; }
+h2 { margin-top: 2em; border-bottom: 1px solid #bbb; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
+th, td { border: 1px solid #bbb; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figure { margin: 1.2em 0; } figure img { width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .85em; color: #555; }
-.note { background: #fff8e1; border-left: 4px solid #E69F00; padding: .5em 1em; }
+.note { background: #f4f4f4; border-left: 4px solid #333; padding: .5em 1em; }
+.headline { border: 2px solid #333; padding: .4em 1.2em .8em; margin: 1.5em 0; }
+.headline ol { font-size: 1.15em; } .headline li { margin: .5em 0; }
+dl.glossary dt { font-weight: bold; margin-top: .5em; } dl.glossary dd { margin-left: 1.5em; }
+code { font-size: .9em; word-break: break-all; }
 li { margin: .25em 0; }
+@page { margin: 14mm 13mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; line-height: 1.35; }
+  nav { display: none; }
+  h1 { font-size: 18pt; margin-top: 0; }
+  h2 { font-size: 14pt; }
+  h2.part { break-before: page; }
+  h2, h3, h4 { break-after: avoid; }
+  div.table, div.keep, figure, .headline, .note, dl.glossary div, li {
+    break-inside: avoid; }
+  table { font-size: 8.5pt; width: 100%; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  figure { margin: .6em 0; }
+  figure img { border: none; max-height: 118mm; width: auto; max-width: 100%; }
+  a { color: inherit; text-decoration: none; }
+  .note, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
-CAPTIONS = {
-    "issue_values": "Share of runs ending at each value of each issue; dark = agreed, light = "
-    "reverted. Triangles mark each actor's ideal point, the dashed line the reversion point.",
-    "agreement": "Probability that each issue is agreed, with 95% Wilson intervals.",
-    "utilities": "Each actor's utility of the final outcome: box = quartiles, whiskers = range, "
-    "dot and bar = mean with its 95% bootstrap interval.",
-    "rounds": "Round in which full agreement was reached (0 = first offer).",
-    # sampled designs (sim/plots/sampled.py) and scenario discovery (sim/plots/discovery.py)
-    "sampled_agreement": "Probability each issue is agreed at each design point (dots, 95% "
-    "Wilson intervals) against each parameter while the others vary across their ranges; the "
-    "line is the mean over the points in each bin, with a 95% bootstrap band.",
-    "sampled_values": "Mean final value of each issue at each design point (dots, 95% t "
-    "intervals) against each parameter; the line is the binned mean with its 95% band.",
-    "sampled_utilities": "Each actor's mean utility at each design point (dots, 95% t "
-    "intervals) against each parameter; the line is the binned mean with its 95% band.",
-    "sampled_pairs": "The design points over the two parameters that matter most for full "
-    "agreement (extra-trees importance), shaded by their share of runs with full agreement.",
+GLOSSARY = {
+    "negotiation (run)": "One simulated negotiation from the first offer to agreement or the "
+    "deadline. Runs differ by their random seed: who is recognised to propose, noisy answers, "
+    "misperceptions and whether a hazard event fires.",
+    "issue": "One dimension of the deal, scored from 0 to 1; the anchors name points on the "
+    "scale (for Russian basing, 0 is full withdrawal and 1 the current long lease).",
+    "veto player": "A party whose consent an issue needs; the issue is agreed only when every "
+    "veto player accepts.",
+    "reversion (no-deal value)": "The value an issue takes if it is not agreed by the "
+    "deadline (or when a veto player walks out).",
+    "full agreement": "Every issue agreed, none reverted.",
+    "utility": "How good an outcome is for a party: 1 when every issue is at its ideal point, "
+    "less the further away they are, weighted by its salience. Linkage can lift it above 1.",
+    "ideal point": "The value of an issue a party wants most.",
+    "salience (weight)": "How much a party cares about an issue, relative to its other issues "
+    "(normalised to add up to 1 for each party).",
+    "linkage (γ)": "A term that makes two issues worth more (γ > 0) or less (γ < 0) to a party "
+    "when both are high; the only reason a utility can exceed 1.",
+    "outside option": "What a party can get away from the table (Russia's African "
+    "alternative). A party whose outside option beats anything still on offer walks out.",
+    "fallback (disagreement payoff)": "What a party gets with no deal: the better of its "
+    "outside option and the utility of every issue at its reversion.",
+    "patience (δ)": "How much a result one round later is worth to a party, as a share of its "
+    "value now (0.95: 5% less each round). Impatient parties concede sooner.",
+    "threshold": "The least utility a party accepts in a round: the best of its outside option, "
+    "the no-deal outcome at the deadline (discounted) and what it expects from holding out.",
+    "concession strategy (Boulware, linear, conceder)": "How fast a party lowers its demands "
+    "as the deadline nears (Faratin et al. 1998): Boulware (e < 1) holds out then concedes "
+    "late; linear (e = 1) steadily; conceder (e > 1) early.",
+    "reciprocal strategy": "A party that concedes in proportion to what the others concede.",
+    "equilibrium strategy": "Subgame-perfect play by backward induction (two parties, one "
+    "issue), which tends to Rubinstein's split as the deadline grows.",
+    "rationality (λ)": "How consistently a party answers: with finite λ it accepts with "
+    "probability σ(λ·(utility − threshold)), so close calls can go either way.",
+    "risk attitude (ρ)": "The curvature of a party's utility on each issue: 1 linear, 2 "
+    "quadratic (small departures from the ideal cost little, large ones a lot).",
+    "perception noise": "How wrongly a party sees the others' ideal points and saliences "
+    "(drawn once per run).",
+    "capability": "A party's power; with recognition by capability, stronger parties propose "
+    "more often.",
+    "recognition": "Who proposes each round: in turn (rotation), or at random in proportion to "
+    "capability (Baron–Ferejohn).",
+    "deadline": "The number of rounds after which open issues revert.",
+    "partial agreements": "When on, each issue closes as soon as its own veto players accept.",
+    "event": "A shock during the talks, at a fixed round or with a chance each round (hazard), "
+    "that changes a party's parameters or imposes a value on an issue.",
+    "sweep, design point, replication": "A sweep runs the scenario at several values of one or "
+    "more parameters (design points), many times each (replications).",
+    "seed": "The number that fixes every random draw: the same seed gives the same results on "
+    "any machine and with any number of workers.",
+    "95% interval (95% CI)": "A range that would contain the true value in 95% of repeated "
+    "studies: for shares the Wilson score interval, for means a percentile bootstrap, for "
+    "differences of shares Newcombe's interval. A difference is clear when its interval "
+    "excludes zero.",
+    "Pareto frontier": "The outcomes no party can improve on without making another worse off.",
+    "Nash bargaining solution": "The outcome that maximises the product of every party's gain "
+    "over its fallback.",
+    "expected-utility model": "Bueno de Mesquita's forecasting model, as read by Scholz et al. "
+    "(2011): each issue's forecast is the weighted median after rounds of challenges; it has "
+    "no vetoes and no deadline.",
 }
-
-
-def caption(stem: str) -> str:
-    """The caption of a figure from its file stem."""
-    if stem.startswith("sweep_"):
-        return (
-            "Outcomes against the swept parameter: probabilities with 95% Wilson bands, means "
-            "with 95% bootstrap bands."
-        )
-    if stem.startswith("heatmap_"):
-        return (
-            "Outcomes over the two swept parameters; each cell is the share or mean at that point."
-        )
-    return CAPTIONS.get(stem, stem.replace("_", " "))
 
 
 def e(text: Any) -> str:
@@ -80,12 +131,16 @@ def png_base64(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_html(fig: Figure, caption: str) -> str:
-    """An <figure> with the image embedded and a caption."""
+def figure_html(fig: Figure, number: int) -> str:
+    """A <figure> with the image embedded, its question as alt text and a figure number (the
+    question and how to read the figure are in the image itself)."""
+    from sim.plots.style import title_of
+
     data = png_base64(fig)
+    question = title_of(fig).replace("\n", " ")
     return (
-        f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{e(caption)}</figcaption></figure>"
+        f'<figure><img alt="{e(question)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>Figure {number}.</figcaption></figure>"
     )
 
 
@@ -99,7 +154,8 @@ def table_html(header: list[str], rows: list[list[Any]]) -> str:
             cls = ' class="num"' if isinstance(v, int | float) else ""
             cells.append(f"<td{cls}>{e(_fmt(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="table">{table}</div>'  # a block, so printing keeps it on one page
 
 
 def _fmt(v: Any) -> str:
@@ -156,7 +212,7 @@ def assumptions_html(r: Results) -> str:
         f"{p.grid} levels per issue in the proposers' search.</p>"
     )
     if spec.events:
-        items = "".join(f"<li>{e(_event(ev))}</li>" for ev in spec.events)
+        items = "".join(f"<li>{e(_event(spec, ev))}</li>" for ev in spec.events)
         parts.append(f"<p>Events:</p><ul>{items}</ul>")
     parts.append(f"<p>{e(_sweep_sentence(r))}</p>")
     return "\n".join(parts)
@@ -171,15 +227,29 @@ def _strategy(s: Any) -> str:
     return s.type
 
 
-def _event(ev: Any) -> str:
-    when = f"round {ev.round}" if ev.round is not None else f"hazard {ev.hazard:g} per round"
-    effects = [
-        f"{f.actor} {f.parameter}{'/' + f.issue if f.issue else ''} "
-        + (f"= {f.set:g}" if f.set is not None else f"+ {f.add:g}" if f.add is not None
-           else f"× {f.scale:g}")
-        for f in ev.effects
-    ]  # fmt: skip
-    effects += [f"closes {k} at {v:g}" for k, v in ev.close.items()]
+def _event(spec: Scenario, ev: Any) -> str:
+    """An event in words: when it fires (rounds from 1) and what it changes."""
+    from sim.narration import possessive
+    from sim.plots.style import short_name
+
+    when = (
+        f"in round {ev.round + 1}"
+        if ev.round is not None
+        else f"with chance {ev.hazard:.0%} each round"
+    )
+    effects = []
+    for f in ev.effects:
+        who = short_name(spec, f.actor)
+        what = f.parameter.replace("_", " ")
+        if f.issue is not None:
+            what = f"{what} on {spec.issues[f.issue].label}"
+        how = (
+            f"set to {f.set:g}" if f.set is not None
+            else f"{f.add:+g}" if f.add is not None
+            else f"× {f.scale:g}"
+        )  # fmt: skip
+        effects.append(f"{possessive(who)} {what} {how}")
+    effects += [f"imposes {spec.issues[k].label} at {v:g}" for k, v in ev.close.items()]
     return f"{ev.name} ({when}): " + "; ".join(effects)
 
 
@@ -258,8 +328,8 @@ def findings(r: Results, found: Any = None) -> list[str]:
     if len(agreed):
         m, lo, hi = mean_interval(agreed["round"].to_numpy(dtype=float))
         out.append(
-            f"When full agreement is reached it comes in round {m:.1f} on average "
-            f"(95% CI {lo:.1f}–{hi:.1f}; round 0 is the first offer)."
+            f"When full agreement is reached it comes in round {m + 1:.1f} on average "
+            f"(95% CI {lo + 1:.1f}–{hi + 1:.1f}; round 1 is the first offer)."
         )
     # --- sampled designs: findings come from scenario discovery, not from end samples ---
     found = discovery_of(r) if found is None else found
@@ -292,13 +362,13 @@ def discovery_of(r: Results) -> Any:
 
 def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
     """How full agreement and the most-moved issue change from the lowest to the highest value."""
-    from sim.plots.outcomes import parameter_label, sweep_table
+    from sim.plots.outcomes import parameter_phrase, sweep_table
     from sim.stats import describe_proportion
 
     t = sweep_table(ok, spec, param)
     lo_x, hi_x = t["x"].min(), t["x"].max()
     at = {(r.x, r.quantity): r for r in t.itertuples()}
-    name = parameter_label(param, spec)
+    name = parameter_phrase(param, spec)
     a, b = at[(lo_x, "agreed")], at[(hi_x, "agreed")]
     lines = [
         f"As {name} goes from {lo_x:g} to {hi_x:g}, full agreement goes from "
@@ -332,29 +402,235 @@ def comparison_findings(table: Any, limit: int = 8) -> list[str]:
             )
             continue
         clear = clear.reindex(clear["difference"].abs().sort_values(ascending=False).index)
-        for row in clear.head(limit).itertuples():
-            out.append(f"{row.description}: {ref} vs {other}, {row.text}.")
+        out.extend(plain_difference(row) for row in clear.head(limit).itertuples())
     return out
 
 
+def plain_difference(row: Any) -> str:
+    """One row of the differences table in plain words: 'Full agreement on every issue: 86%
+    of baseline runs against 75% of africa_option runs; 11 points more often in baseline (95%
+    CI 5 to 18 points).'"""
+    import re
+
+    ref, other, d = row.reference, row.other, row.difference
+    if row.kind == "probability":
+        what = row.description.removeprefix("probability that ").removeprefix("probability of ")
+        what = re.sub(r" \(≥ [0-9.]+\)$", "", what)
+        return (
+            f"{what[0].upper()}{what[1:]}: {row.a:.0%} of {ref} runs against {row.b:.0%} of "
+            f"{other} runs; {abs(d) * 100:.0f} points {'more' if d > 0 else 'less'} often in "
+            f"{ref} (95% CI {row.lo * 100:.0f} to {row.hi * 100:.0f} points)."
+        )
+    what = row.description
+    return (
+        f"{what[0].upper()}{what[1:]}: {row.a:.2f} in {ref} against {row.b:.2f} in {other}; "
+        f"{abs(d):.2f} {'higher' if d > 0 else 'lower'} in {ref} (95% CI {row.lo:.2f} to "
+        f"{row.hi:.2f})."
+    )
+
+
+# --- the headline ---------------------------------------------------------------------------
+def _full_agreement(r: Results) -> tuple[float, float, float]:
+    from sim.plots.outcomes import agreement_table
+
+    row = agreement_table(r.ok, r.spec).set_index("key").loc["all"]
+    return float(row.p), float(row.lo), float(row.hi)
+
+
+def _hardest_issue(r: Results) -> str:
+    """The issue agreed least often, and where it most often ends."""
+    from sim.plots.outcomes import agreement_table
+    from sim.stats import describe_proportion, wilson_interval
+
+    table = agreement_table(r.ok, r.spec).set_index("key").drop("all")
+    k = str(table["p"].idxmin())
+    row, issue, n = table.loc[k], r.spec.issues[k], len(r.ok)
+    values, counts = np.unique(r.ok[f"issue.{k}.value"].to_numpy(dtype=float).round(3),
+                               return_counts=True)  # fmt: skip
+    top = int(np.argmax(counts))
+    lo, hi = wilson_interval(int(counts[top]), n)
+    return (
+        f"{issue.label} is the hardest issue: it is agreed in "
+        f"{describe_proportion(row.p, row.lo, row.hi)} of runs, and most often ends at "
+        f'"{issue.label_of(values[top])}", in {describe_proportion(counts[top] / n, lo, hi)} of '
+        "runs."
+    )
+
+
+def _gains(r: Results) -> str:
+    """Who gains most and least against no deal, with intervals on the mean utilities."""
+    from sim.narration import fallbacks
+    from sim.plots.outcomes import mean_interval
+    from sim.plots.style import short_name
+
+    fall = fallbacks(r.spec)
+    rows = []
+    for a in r.spec.actors:
+        m, lo, hi = mean_interval(r.ok[f"utility.{a}"].to_numpy(dtype=float))
+        rows.append((m - fall[a].value, short_name(r.spec, a), m, lo, hi, fall[a].value))
+    rows.sort(reverse=True)
+
+    def said(row: tuple) -> str:
+        m, lo, hi, f = row[2:]
+        return f"mean utility {m:.2f} (95% CI {lo:.2f}–{hi:.2f}) against {f:.2f} with no deal"
+
+    best, worst = rows[0], rows[-1]
+    verb = "gains least" if worst[0] > 0 else "loses most"
+    return f"Against no deal, {best[1]} gains most: {said(best)}; {worst[1]} {verb}: {said(worst)}."
+
+
+def headline(results: list[Results], table: Any = None) -> list[str]:
+    """The three findings that matter most, in plain words with their intervals.
+
+    One results set: how often a full agreement is reached; how that moves across the swept
+    parameter (with several, where in their space scenario discovery finds it fails or holds;
+    unswept, which issue is hardest); who gains most and least against no deal.
+    Several: full agreement in each and whether it differs clearly from the first; then the two
+    largest clear differences on different subjects (or, short of them, who gains most and least
+    in the first)."""
+    from sim.plots.outcomes import swept_parameters
+    from sim.stats import describe_proportion
+
+    first = results[0]
+    if not len(first.ok):
+        return ["No run completed, so there is nothing to report."]
+    if len(results) == 1:
+        p, lo, hi = _full_agreement(first)
+        lines = [
+            f"A full agreement on every issue is reached in {describe_proportion(p, lo, hi)} of "
+            f"the {len(first.ok)} simulated negotiations."
+        ]
+        params = swept_parameters(first.ok)
+        found = discovery_of(first) if len(params) > 1 else None
+        if found is not None:  # several parameters: where in their space agreement fails
+            lines.append(found.findings()[0])
+        elif len(params) == 1:
+            lines.append(_sweep_findings(first.ok, first.spec, params[0])[0])
+        else:
+            lines.append(_hardest_issue(first))
+        lines.append(_gains(first))
+        return lines
+    lines = [_full_agreement_compared(results, table)]
+    clear = table[table["significant"] & (table["quantity"] != "agreed")]
+    clear = clear.reindex(clear["difference"].abs().sort_values(ascending=False).index)
+    subjects: set[str] = set()
+    for row in clear.itertuples():
+        subject = ".".join(row.quantity.split(".")[:2])  # issue.<k> or utility.<a>
+        if subject not in subjects:
+            lines.append(plain_difference(row))
+            subjects.add(subject)
+        if len(lines) == 3:
+            return lines
+    if len(lines) == 1:
+        lines.append(
+            "No other difference between the scenarios is clear at the 95% level with these "
+            "runs (every interval includes zero)."
+        )
+    return [*lines, _gains(first)]
+
+
+def _full_agreement_compared(results: list[Results], table: Any) -> str:
+    """Full agreement in each results set, and whether each difference from the first is
+    clear."""
+    from sim.stats import describe_proportion
+
+    first = results[0]
+    parts = [f"{describe_proportion(*_full_agreement(r))} of {r.name} runs" for r in results]
+    said = f"A full agreement on every issue is reached in {', '.join(parts)}"
+    for row in table[table["quantity"] == "agreed"].itertuples():
+        points = f"{abs(row.difference) * 100:.0f} points"
+        ci = f"95% CI {row.lo * 100:.0f} to {row.hi * 100:.0f} points"
+        if row.significant:
+            more = "more" if row.difference > 0 else "less"
+            said += f"; {first.name} reaches it {points} {more} often than {row.other} ({ci})"
+        else:
+            said += f"; the difference from {row.other} is not clear ({ci})"
+    return said + "."
+
+
+# --- the glossary and the provenance ---------------------------------------------------------
+def glossary_html() -> str:
+    """Every term the report uses, defined in plain words."""
+    items = "".join(
+        f"<div><dt>{e(term)}</dt><dd>{e(text)}</dd></div>" for term, text in GLOSSARY.items()
+    )
+    return f'<dl class="glossary">{items}</dl>'
+
+
+def sha256_of(data: Any) -> str:
+    """SHA-256 of bytes, or of plain data as canonical JSON."""
+    import hashlib
+    import json
+
+    raw = data if isinstance(data, bytes) else json.dumps(data, sort_keys=True).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def provenance(results: list[Results], command: list[str] | None = None) -> list[list[str]]:
+    """Where the report came from: per results folder its scenario file and hashes, the
+    command and seed of its sweep, the negsim version and commit, and when; then the report's
+    own command, version and date. Rows of (what, value)."""
+    import datetime
+    import shlex
+
+    import sim
+
+    rows = []
+    for r in results:
+        m = r.manifest
+        sweep = m.get("sweep") or {}
+        file = m.get("scenario_file", "?")
+        rows.append([f"{r.name}: results folder", str(r.path or "?")])
+        rows.append([f"{r.name}: scenario file", file])
+        if m.get("document") is not None:
+            rows.append([f"{r.name}: scenario as run (SHA-256)", sha256_of(m["document"])])
+        on_disk = Path(file)
+        if on_disk.is_file():
+            rows.append([f"{r.name}: scenario file now (SHA-256)", sha256_of(on_disk.read_bytes())])
+        rows.append([f"{r.name}: sweep command", shlex.join(map(str, m.get("command") or []))])
+        rows.append([
+            f"{r.name}: seed and design",
+            f"root seed {sweep.get('seed', '?')}; {sweep.get('design', '?')} design, "
+            f"{sweep.get('replications', '?')} replications per point",
+        ])  # fmt: skip
+        rows.append([
+            f"{r.name}: run by",
+            f"negsim {m.get('version', '?')} (git {str(m.get('git_commit') or '?')[:12]}), "
+            f"{m.get('started', '?')} to {m.get('ended', '?')}",
+        ])  # fmt: skip
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows.append(["report command", shlex.join(command) if command else "(from Python)"])
+    rows.append(["report written by", f"negsim {sim.__version__}, {when}"])
+    return rows
+
+
 # --- the document ---------------------------------------------------------------------------
-def build_report(results: list[Results], title: str = "Negotiation scenarios") -> tuple[str, int]:
+def build_report(
+    results: list[Results],
+    title: str = "Negotiation scenarios",
+    command: list[str] | None = None,
+) -> tuple[str, int]:
     """The whole HTML document and the number of images embedded in it."""
-    from sim.plots.compare import compare_figure, differences_table
+    from sim.plots.compare import compare_figures, differences_table, sweep_mismatch
     from sim.plots.outcomes import outcome_figures
 
+    table = differences_table(results) if len(results) > 1 else None
+    contents = [f'<a href="#r{i}">{e(r.name)}</a>' for i, r in enumerate(results)]
+    contents += ['<a href="#comparison">comparison</a>'] if len(results) > 1 else []
+    contents += ['<a href="#glossary">glossary</a>', '<a href="#provenance">sources</a>']
     body = [
         f"<h1>{e(title)}</h1>",
         '<p class="note">Every number in these scenarios is a judgment made for teaching and '
-        "exploration, not a measurement. Percentages are shares of simulated runs; brackets "
-        "give 95% intervals (Wilson for shares, bootstrap for means, Newcombe for differences "
-        "of shares).</p>",
-        "<p>Contents: " + ", ".join(f'<a href="#r{i}">{e(r.name)}</a>' for i, r in enumerate(results))
-        + (', <a href="#comparison">comparison</a>' if len(results) > 1 else "") + "</p>",
-    ]  # fmt: skip
+        "exploration, not a measurement. Percentages are shares of simulated negotiations; each "
+        "comes with its 95% interval (see the glossary at the end for every term).</p>",
+        '<section class="headline"><h2>The three findings that matter most</h2>'
+        "<ol>" + "".join(f"<li>{e(line)}</li>" for line in headline(results, table)) + "</ol>"
+        "</section>",
+        "<nav><p>Contents: " + ", ".join(contents) + "</p></nav>",
+    ]
     images = 0
     for i, r in enumerate(results):
-        body.append(f'<h2 id="r{i}">{e(r.name)} (scenario {e(r.spec.name)})</h2>')
+        body.append(f'<h2 id="r{i}" class="part">{e(r.name)} (scenario {e(r.spec.name)})</h2>')
         body.append("<h3>What it assumes</h3>")
         body.append(assumptions_html(r))
         body.append("<h3>Findings</h3><ul>")
@@ -371,43 +647,59 @@ def build_report(results: list[Results], title: str = "Negotiation scenarios") -
             lines += [f"  {line}" for line in found.score_lines()]
             body.extend(e(line) + "\n" for line in lines)
             body.append("</pre>")
-            body.append(figure_html(discovery_figure(found, r.name), "PRIM's peeling trajectory "
-                        "(coverage against density), the chosen box's limits with their "
-                        "quasi-p-values, each parameter's importance, and the design points "
-                        "with the box."))  # fmt: skip
             images += 1
-        body.append("<h3>Plots</h3>")
-        for stem, fig in outcome_figures(r.runs, r.spec, r.name).items():
-            body.append(figure_html(fig, caption(stem)))
+            body.append(figure_html(discovery_figure(found, r.name), images))
+        # With several results the comparison shows the shared figures side by side, so each
+        # scenario keeps only those it alone has (its sweep or sampled design).
+        own = {
+            stem: fig
+            for stem, fig in outcome_figures(r.runs, r.spec, r.name).items()
+            if table is None or stem.startswith(("sweep_", "heatmap_", "sampled_"))
+        }
+        if own:
+            body.append("<h3>Figures</h3>")
+        else:
+            body.append("<p>Its figures are in the comparison below, beside the others'.</p>")
+        for fig in own.values():
             images += 1
-    if len(results) > 1:
-        table = differences_table(results)
-        body.append('<h2 id="comparison">Comparison</h2>')
-        from sim.plots.compare import sweep_mismatch
-
+            body.append(figure_html(fig, images))
+    if table is not None:
+        body.append('<h2 id="comparison" class="part">Comparison</h2>')
         mismatch = sweep_mismatch(results)
         if mismatch:
             body.append(f'<p class="note"><strong>Caution:</strong> {e(mismatch)}</p>')
         body.append("<h3>Findings</h3><ul>")
         body.extend(f"<li>{e(line)}</li>" for line in comparison_findings(table))
-        body.append("</ul>")
-        body.append(figure_html(compare_figure(results), "The panels of every scenario on "
-                                "shared axes; each scenario has its own grey shade."))  # fmt: skip
-        images += 1
+        body.append("</ul><h3>Figures</h3>")
+        for fig in compare_figures(results).values():
+            images += 1
+            body.append(figure_html(fig, images))
         body.append("<h3>Differences with 95% intervals</h3>")
         from sim.stats import number
 
-        rows = [
-            [row.description, row.reference, row.other, number(row.a, row.digits),
-             number(row.b, row.digits), number(row.difference, row.digits),
-             f"[{number(row.lo, row.digits)}, {number(row.hi, row.digits)}]"]
-            for row in table.itertuples()
-        ]  # fmt: skip
+        for kind, heading in (("probability", "Probabilities"), ("mean", "Means")):
+            rows = [
+                [row.description, row.reference, row.other, number(row.a, row.digits),
+                 number(row.b, row.digits), number(row.difference, row.digits),
+                 f"[{number(row.lo, row.digits)}, {number(row.hi, row.digits)}]"
+                 + (" *" if row.significant else "")]
+                for row in table[table["kind"] == kind].itertuples()
+            ]  # fmt: skip
+            header = ["quantity", "A", "B", "A value", "B value", "A − B", "95% CI"]
+            body.append(f'<div class="keep"><h4>{heading}</h4>{table_html(header, rows)}</div>')
         body.append(
-            table_html(["quantity", "A", "B", "A value", "B value", "A − B", "95% CI"], rows)
+            "<p>* the interval excludes zero at the printed precision: a clear difference.</p>"
         )
+    body.append('<h2 id="glossary">Glossary</h2>')
+    body.append(glossary_html())
+    body.append(
+        '<div class="keep"><h2 id="provenance">Where this report came from</h2>'
+        + table_html(["what", "value"], provenance(results, command))
+        + "</div>"
+    )
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
@@ -415,10 +707,15 @@ def build_report(results: list[Results], title: str = "Negotiation scenarios") -
     return page, images
 
 
-def write_report(results: list[Results], path: str | Path, title: str | None = None) -> Path:
+def write_report(
+    results: list[Results],
+    path: str | Path,
+    title: str | None = None,
+    command: list[str] | None = None,
+) -> Path:
     """Write the report for `results` to `path` (one self-contained HTML file)."""
     names = ", ".join(r.name for r in results)
-    page, _ = build_report(results, title or f"Negotiation outcomes: {names}")
+    page, _ = build_report(results, title or f"Negotiation outcomes: {names}", command)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

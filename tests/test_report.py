@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import sim.cli.analyse
 import sim.cli.sweep  # registers sweep
 from sim.cli import app
+from sim.scenario import load_scenario
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -48,16 +49,26 @@ def report(folders, tmp_path_factory) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def plot_count(folder: Path, tmp: Path) -> int:
-    """How many PNGs `negsim plot` writes for a folder."""
+def plot_stems(folder: Path, tmp: Path) -> list[str]:
+    """The figures `negsim plot` writes for a folder."""
     result = runner.invoke(app, ["plot", str(folder), "--out", str(tmp / folder.name)])
     assert result.exit_code == 0, result.output
-    return len(result.stdout.split())
+    return [Path(line).stem for line in result.stdout.split()]
+
+
+def plot_count(folder: Path, tmp: Path) -> int:
+    """How many PNGs `negsim plot` writes for a folder."""
+    return len(plot_stems(folder, tmp))
 
 
 def test_report_embeds_every_plot_and_the_comparison(report, folders, tmp_path) -> None:
     images = IMG.findall(report)
-    expected = sum(plot_count(f, tmp_path) for f in folders) + 1  # + the comparison figure
+    # With several results each scenario keeps its own sweep figures; the shared ones appear
+    # once, side by side, in the comparison (one per shared issue, agreement, utilities, rounds).
+    own = sum(s.startswith("sweep_") for f in folders for s in plot_stems(f, tmp_path))
+    assert own > 0
+    issues = load_scenario(ROOT / "scenarios" / "baseline.yaml").issues
+    expected = own + len(issues) + 3
     assert len(images) == expected
     assert report.count("<img") == expected
     for data in images:
@@ -77,7 +88,7 @@ def test_report_opens_without_network(report) -> None:
 
 def test_report_states_assumptions_and_comparison(report) -> None:
     text = html.unescape(report)
-    for heading in ("What it assumes", "Findings", "Plots", "Comparison", "Differences with 95%"):
+    for heading in ("What it assumes", "Findings", "Figures", "Comparison", "Differences with 95%"):
         assert heading in text
     for actor in ("Syria (transitional government)", "Russia", "Turkey", "United States"):
         assert actor in text
@@ -138,5 +149,120 @@ def test_a_sampled_design_reports_discovery_not_end_samples(tmp_path) -> None:
         assert len(number.split(".")[1]) == 2
     for number in re.findall(r"patience [≤≥] (\d+\.\d+)", text):
         assert len(number.split(".")[1]) == 3
-    # issue values, agreement, utilities, rounds, 3 sampled grids, the pair plot, discovery
-    assert len(IMG.findall(text)) == 9
+    # one figure per issue (5), agreement, utilities, rounds, 3 sampled grids, the pair plot,
+    # discovery
+    assert len(IMG.findall(text)) == 13
+
+
+def text_of(page: str) -> str:
+    """The visible text of an HTML page, tags removed, entities decoded."""
+    return html.unescape(
+        re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", page, flags=re.S))
+    )
+
+
+def section(page: str, heading: str) -> str:
+    """The HTML from a heading to the next h2."""
+    start = page.index(heading)
+    end = page.find("<h2", start + 1)
+    return page[start : end if end > 0 else len(page)]
+
+
+def test_the_report_opens_with_three_findings_in_plain_words(report, folders) -> None:
+    from sim import results, stats
+
+    head = section(report, "The three findings that matter most")
+    assert report.index("The three findings that matter most") < report.index("What it assumes")
+    items = re.findall(r"<li>(.*?)</li>", head, flags=re.S)
+    assert len(items) == 3
+    for item in map(html.unescape, items):
+        assert "95% CI" in item  # each finding carries its interval
+    # The first: full agreement in each results set, counted by hand from the stored runs.
+    first = html.unescape(items[0])
+    for folder in folders:
+        runs = results.load(folder)
+        ok = runs[runs.status == "ok"]
+        k, n = int(ok["agreed"].sum()), len(ok)
+        said = stats.describe_proportion(k / n, *stats.wilson_interval(k, n))
+        assert f"{said} of {folder.name} runs" in first
+
+
+def test_a_single_results_headline_names_agreement_the_sweep_and_who_gains(folders, tmp_path):
+    from sim.plots import load_results
+    from sim.report import headline
+
+    lines = headline([load_results(folders[0])])
+    assert len(lines) == 3
+    assert lines[0].startswith("A full agreement on every issue is reached in")
+    assert "As Russia's outside option goes from 0.2 to 0.5" in lines[1]  # the swept parameter
+    assert "gains most" in lines[2] and "with no deal" in lines[2]
+
+
+# Words a reader may not know; wherever the report uses one, its glossary must define it.
+JARGON = ["veto", "reversion", "utility", "salience", "linkage", "outside option", "fallback",
+          "patience", "Boulware", "threshold", "λ", "ρ", "perception noise", "capability",
+          "recognition", "95% CI", "Wilson", "bootstrap", "Newcombe", "seed", "replication",
+          "Pareto", "Nash", "expected-utility", "full agreement", "anchor"]  # fmt: skip
+
+
+def test_the_glossary_defines_every_term_the_report_uses(report) -> None:
+    glossary = section(report, 'id="glossary"')
+    body = text_of(report.replace(glossary, ""))
+    terms = " ".join(html.unescape(t) for t in re.findall(r"<dt>(.*?)</dt>", glossary))
+    definitions = text_of(glossary)
+    used = [word for word in JARGON if word.lower() in body.lower()]
+    assert len(used) > 15  # the report does use the jargon
+    for word in used:
+        assert word.lower() in terms.lower() or word.lower() in definitions.lower(), word
+
+
+def print_rules(css: str) -> dict[str, str]:
+    """The rules inside `@media print`, as selector → declarations (one entry per selector)."""
+    printed = css[css.index("@media print") :]
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", printed.split("{", 1)[1]):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + body
+    return rules
+
+
+def test_the_report_prints_cleanly(report) -> None:
+    css = re.search(r"<style>(.*?)</style>", report, flags=re.S).group(1)
+    assert "@page" in css
+    rules = print_rules(css)
+    # Tables, figures and the headline never split across pages; headings stay with what follows.
+    for block in ("div.table", "figure", ".headline", "div.keep"):
+        assert "break-inside: avoid" in rules[block], block
+    for heading in ("h2", "h3", "h4"):
+        assert "break-after: avoid" in rules[heading]
+    assert "display: table-header-group" in rules["thead"]  # a long table repeats its header
+    assert "max-width: 100%" in rules["figure img"]
+    # Every table sits in a block that printing keeps whole.
+    assert report.count("<table>") == report.count('<div class="table"><table>')
+    # No page size is forced, so the same file prints on A4 and on Letter.
+    page = re.search(r"@page\s*\{([^}]*)\}", css).group(1)
+    assert "size" not in page
+
+
+def test_the_report_states_where_it_came_from(report, folders) -> None:
+    import hashlib
+    import json
+    import shlex
+
+    import sim
+    from sim import results
+
+    origin = text_of(section(report, 'id="provenance"'))
+    assert f"negsim {sim.__version__}" in origin
+    for folder in folders:
+        manifest = results.load_manifest(folder)
+        assert manifest["scenario_file"] in origin
+        digest = hashlib.sha256(json.dumps(manifest["document"], sort_keys=True).encode())
+        assert digest.hexdigest() in origin
+        file = Path(manifest["scenario_file"])
+        if file.is_file():
+            assert hashlib.sha256(file.read_bytes()).hexdigest() in origin
+        assert f"root seed {manifest['sweep']['seed']}" in origin
+        assert shlex.join(manifest["command"]) in origin  # the command that made the runs
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", origin)  # the date it was written
+    assert "report command" in origin

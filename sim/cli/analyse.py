@@ -174,5 +174,5 @@ def report(
 
     with user_errors():
         loaded = [load_results(p) for p in results]
-        path = write_report(loaded, output or results[0] / "report.html", title)
+        path = write_report(loaded, output or results[0] / "report.html", title, sys.argv)
     typer.echo(f"report written to {path}")

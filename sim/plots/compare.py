@@ -155,7 +155,7 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
     ]
     figures: dict[str, Figure] = {}
     for k in issues:
-        fig, ax = new_axes(size=(11, 5.2))
+        fig, ax = new_axes(size=(11, 4.6))
         data = [value_distribution(r.runs, k) for r in results]
         values = np.unique(np.concatenate([d["value"].to_numpy() for d in data]))
         step = np.diff(values).min() if len(values) > 1 else 0.25
@@ -217,7 +217,7 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
     for tick, a in zip(ax.get_xticklabels(), actors, strict=True):
         tick.set_color(colours[a])
     figures["utilities"] = fig
-    fig, ax = new_axes(size=(11, 5.2))
+    fig, ax = new_axes(size=(11, 4.6))
     deadline = max(r.spec.protocol.deadline for r in results)
     for i, r in enumerate(results):
         draw_rounds(rounds_distribution(r.runs), deadline, ax=ax,

@@ -466,7 +466,7 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
         f"{where}. Box: middle half of runs; whiskers: range; dot: mean with its 95% interval "
         f"(printed); dashed: the party's fallback.{over}")  # fmt: skip
     figs["utilities"] = fig
-    fig, ax = new_axes(size=(11, 5.2))
+    fig, ax = new_axes(size=(11, 4.6))
     draw_rounds(rounds_distribution(runs), spec.protocol.deadline, ax=ax)
     ask(fig, "When is a full agreement reached?", f"{where}.")
     figs["rounds"] = fig
@@ -490,7 +490,7 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
 def issue_figure(data: pd.DataFrame, spec: Scenario, issue: str, where: str = "") -> Figure:
     """Where one issue ends up: the share of runs at each final value (printed on the bars),
     agreed dark and reverted light, with what each party wants and the no-deal value."""
-    fig, ax = new_axes(size=(11, 5.2))
+    fig, ax = new_axes(size=(11, 4.6))
     width = min(0.12, 0.5 / max(spec.protocol.grid - 1, 1))
     draw_value_distribution(data, spec, issue, ax=ax, width=width, wrap=24, names=True)
     ax.set_title("")
