@@ -173,7 +173,7 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
                     if v >= 0.01:
                         ax.annotate(f"{v:.0%}", (x, v), xytext=(0, 3), textcoords="offset points",
                                     ha="center", va="bottom", fontsize=MIN_FONT)  # fmt: skip
-        percent_axis(ax, "y", top=max(0.1, min(1.0, top)) * 1.35)
+        percent_axis(ax, "y", top=max(0.1, min(1.0, top)) / 0.64)
         ax.set_title("")
         ax.set_ylabel("share of runs")
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.85))
@@ -219,10 +219,11 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
     figures["utilities"] = fig
     fig, ax = new_axes(size=(11, 4.6))
     deadline = max(r.spec.protocol.deadline for r in results)
-    for i, r in enumerate(results):
-        draw_rounds(rounds_distribution(r.runs), deadline, ax=ax,
-                    offset=(i - (n - 1) / 2) * 0.8 / n, width=0.8 / n, bar=scenario_style(i),
-                    label=r.name)  # fmt: skip
+    rounds = [rounds_distribution(r.runs) for r in results]
+    last = max(int(d["round"].max()) for d in rounds)
+    for i, (r, d) in enumerate(zip(results, rounds, strict=True)):
+        draw_rounds(d, deadline, ax=ax, offset=(i - (n - 1) / 2) * 0.8 / n, width=0.8 / n,
+                    bar=scenario_style(i), label=r.name, last=last)  # fmt: skip
     tops = [rounds_distribution(r.runs)["share"].max() for r in results]
     percent_axis(ax, "y", top=min(1.0, max(tops) * 1.2 + 0.02))
     ax.legend(handles=handles, loc="upper left")

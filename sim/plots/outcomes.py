@@ -223,26 +223,30 @@ def draw_value_distribution(
         label_bars(ax, bars, total, least=0.01)
     else:
         ax.bar(x, total, width, label=label, **bar)
-    if markers:
-        draw_positions(spec, issue, ax, names=names)
+    rows = draw_positions(spec, issue, ax, names=names) if markers else 0
     anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap)
-    percent_axis(ax, "y", top=max(0.1, min(1.0, float(np.max(total, initial=0.0)))) * 1.35)
+    # The tallest bar and its label stay below the stacked triangles along the top.
+    room = 0.84 - (0.1 if names else 0.07) * max(rows - 1, 0)
+    percent_axis(ax, "y", top=max(0.1, min(1.0, float(np.max(total, initial=0.0)))) / room)
     ax.set_title(_wrap(spec.issues[issue].label, 30), fontsize=MIN_FONT + 1)
     return fig
 
 
-def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> None:
+def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> int:
     """Each actor's ideal point on an issue (a triangle in its colour along the top of the axes,
     named beside it with `names`; actors who share a point are stacked) and the reversion point
-    (a dashed line)."""
+    (a dashed line). Returns how many rows of triangles it stacked."""
     colours = colours_of(spec)
-    seen: dict[float, int] = {}
+    placed: list[tuple[float, int]] = []
+    near = 0.2 if names else 0.001  # named triangles need room for the name beside them
     for a, actor in spec.actors.items():
         pref = actor.preferences.get(issue)
         if pref is None or pref.salience <= 0:
             continue
-        level = seen.get(round(pref.ideal, 3), 0)
-        seen[round(pref.ideal, 3)] = level + 1
+        level = 0
+        while any(lv == level and abs(x - pref.ideal) < near for x, lv in placed):
+            level += 1
+        placed.append((pref.ideal, level))
         y = 0.97 - (0.1 if names else 0.07) * level  # axes fraction: along the top
         ax.plot(pref.ideal, y, "v", color=colours[a], ms=12, markeredgecolor="black",
                 markeredgewidth=0.7, clip_on=False, transform=ax.get_xaxis_transform(),
@@ -255,6 +259,7 @@ def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> 
                         xycoords=ax.get_xaxis_transform(), annotation_clip=False)  # fmt: skip
     ax.axvline(spec.issues[issue].reversion, color="black", ls="--", lw=1.5,
                label="no-deal value")  # fmt: skip
+    return 1 + max((level for _, level in placed), default=0)
 
 
 def draw_agreement(
@@ -348,21 +353,28 @@ def draw_rounds(
     width: float = 0.8,
     bar: dict[str, Any] | None = None,
     label: str | None = None,
+    last: int | None = None,
 ) -> Figure:
     """Bars of the share of runs reaching full agreement in each round (numbered from 1), the
-    share printed on each; the last bar collects runs without full agreement."""
+    share printed on each; the last bar collects runs without full agreement. Rounds after
+    `last` (default: the latest round any run agreed in) are left out, so a long deadline does
+    not squeeze the bars."""
     fig, ax = new_axes(ax)
     share = dict(zip(data["round"], data["share"], strict=True))
-    x = np.arange(deadline + 1)
-    heights = [share.get(r, 0.0) for r in range(deadline)] + [share.get(-1, 0.0)]
-    style = bar or {"color": [NEUTRAL] * deadline + [LIGHT]}
+    if last is None:
+        last = int(max([r for r in share if r >= 0], default=0))
+    shown = min(deadline, last + 1)
+    x = np.arange(shown + 1)
+    heights = [share.get(r, 0.0) for r in range(shown)] + [share.get(-1, 0.0)]
+    style = bar or {"color": [NEUTRAL] * shown + [LIGHT]}
     bars = ax.bar(x + offset, heights, width, label=label, **style)
-    if bar is None and deadline <= 20:
+    if bar is None and shown <= 24:
         label_bars(ax, bars, heights, least=0.01)
-    step = max(1, math.ceil(deadline / 12))  # at most ~12 round labels
-    ticks = list(range(0, deadline, step))
-    ax.set_xticks([*ticks, deadline], [str(r + 1) for r in ticks] + ["none"])
-    ax.set_xlabel("round of full agreement ('none': no full agreement)")
+    step = max(1, math.ceil(shown / 12))  # at most ~12 round labels
+    ticks = list(range(0, shown, step))
+    ax.set_xticks([*ticks, shown], [str(r + 1) for r in ticks] + ["none"])
+    cut = f"; deadline {deadline}" if shown < deadline else ""
+    ax.set_xlabel(f"round of full agreement ('none': no full agreement{cut})")
     ax.set_ylabel("share of runs")
     percent_axis(ax, "y", top=min(1.0, max(heights, default=0) * 1.2 + 0.02))
     ax.grid(axis="x", visible=False)

@@ -153,7 +153,7 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
     colours = colours_of(spec)
     keys = list(spec.issues)
     n = max(len(record.trajectory), 1)
-    end = n + 1  # the outcome column
+    end = n + 1.3  # the outcome column, set apart
     text = n <= 16
     for o in record.trajectory:
         x = o.round + 1
@@ -166,21 +166,23 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
             if text:
                 r, g, b = to_rgb(colour)
                 dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5  # relative luminance
-                ax.text(x, y, f"{value:.2f}", ha="center", va="center", fontsize=MIN_FONT,
-                        color="white" if dark else "black", zorder=3)  # fmt: skip
+                ax.text(x, y, f"{round(value, 2):g}", ha="center", va="center",
+                        fontsize=MIN_FONT, color="white" if dark else "black",
+                        zorder=3)  # fmt: skip
     for y, k in enumerate(keys):
         out = record.issues[k]
         ax.text(end, y, f"{out.value:.2f}", ha="center", va="center", fontsize=MIN_FONT + 1,
                 fontweight="bold" if out.agreed else "normal",
                 color="black" if out.agreed else "#666666")  # fmt: skip
-    ax.axvline(n + 0.5, color="black", lw=1.5)
+    ax.axvline(n + 0.65, color="black", lw=1.5)
     import textwrap
 
     ax.set_yticks(range(len(keys)), [textwrap.fill(spec.issues[k].label, 26) for k in keys])
     step = max(1, math.ceil(n / 16))
     ticks = list(range(1, n + 1, step))
-    ax.set_xticks([*ticks, end], [str(t) for t in ticks] + ["final"])
-    ax.set_xlim(0.5, end + 0.5)
+    news = {e["round"] + 1 for e in record.events}
+    ax.set_xticks([*ticks, end], [f"{t}*" if t in news else str(t) for t in ticks] + ["final"])
+    ax.set_xlim(0.5, end + 0.6)
     ax.set_ylim(len(keys) - 0.5, -0.5)
     ax.tick_params(axis="x", labeltop=True, labelbottom=False, top=True, bottom=False)
     ax.xaxis.set_label_position("top")
@@ -277,7 +279,8 @@ def _story(spec: Scenario, record: RunRecord) -> str:
         said = f"No full agreement ({cause}); open issues reverted"
     said += f" (seed {record.seed}, deadline {spec.protocol.deadline} rounds)."
     for e in record.events:
-        said += f" Round {e['round'] + 1}: {e['name']}."
+        said += f" *Round {e['round'] + 1}: {e['name']}."
+    said += " Final column: bold = agreed, grey = reverted or imposed."
     case = rubinstein_case(spec)
     if case is not None:
         said += (

@@ -152,11 +152,14 @@ def title_of(fig: Any) -> str:
 
 def percent_axis(ax: Any, axis: str = "y", top: float = 1.0) -> None:
     """A probability or share axis: 0 to `top`, ticks as percentages."""
-    from matplotlib.ticker import PercentFormatter
+    import numpy as np
+    from matplotlib.ticker import FixedLocator, PercentFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(PercentFormatter(1.0, decimals=0))
     (ax.set_ylim if axis == "y" else ax.set_xlim)(0, top)
+    if top > 1.0:  # room above for labels, but no tick beyond 100%
+        target.set_major_locator(FixedLocator(np.linspace(0, 1, 6)))
+    target.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
 def label_bars(ax: Any, bars: Any, values: Iterable[float], fmt: str = "{:.0%}",
