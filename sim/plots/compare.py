@@ -203,6 +203,11 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
             m = float(np.nanmean(samples[a])) if len(samples[a]) else float("nan")
             ax.annotate(f"{m:.2f}", (p, 0), xytext=(0, 4), textcoords="offset points",
                         ha="center", va="bottom", fontsize=MIN_FONT)  # fmt: skip
+    highest = max(
+        float(np.nanmax(v)) for r in results for a, v in utility_samples(r.runs, r.spec).items()
+        if a in actors and len(v)
+    )  # fmt: skip
+    ax.set_ylim(0, max(1.0, highest) * 1.05)  # every box whole, not just the last one drawn
     from sim.narration import fallbacks
 
     fall = fallbacks(spec)
@@ -226,7 +231,7 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
                     bar=scenario_style(i), label=r.name, last=last)  # fmt: skip
     tops = [rounds_distribution(r.runs)["share"].max() for r in results]
     percent_axis(ax, "y", top=min(1.0, max(tops) * 1.2 + 0.02))
-    ax.legend(handles=handles, loc="upper left")
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(n, 3))
     ask(fig, f"When is a full agreement reached: {names}?", "Share of runs in each round.")
     figures["rounds"] = fig
     return figures

@@ -472,7 +472,7 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
     figs["agreement"] = fig
     fig, ax = new_axes(size=(11, 6.2))
     draw_utilities(utility_samples(runs, spec), spec, ax=ax)
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2)
     over = _over_one(utility_samples(runs, spec))
     ask(fig, "How much does each party get, and is it better than no deal?",
         f"{where}. Box: middle half of runs; whiskers: range; dot: mean with its 95% interval "
@@ -526,16 +526,39 @@ def _over_one(samples: dict[str, np.ndarray]) -> str:
 def sweep_figures(
     runs: pd.DataFrame, spec: Scenario, param: str, where: str, pooled: bool = False
 ) -> dict[str, Figure]:
-    """Against one swept parameter: the probability each issue is agreed (Wilson bands), where
-    each issue ends up on average, and each actor's mean utility (bootstrap bands)."""
+    """Three questions against one swept parameter: how likely each issue is to be agreed
+    (`_issues`), where each ends up on average (`_values`) and who gains (`_actors`)."""
     table = sweep_table(runs, spec, param)
-    xlabel = parameter_label(param, spec)
-    phrase = parameter_phrase(param, spec)
     note = " Averaged over the other swept parameters." if pooled else ""
     stem = "sweep_" + param.removeprefix("param.").replace(".", "_")
-    keys = list(spec.issues)
+    label, phrase = parameter_label(param, spec), parameter_phrase(param, spec)
+    figures = {
+        f"{stem}_issues": _sweep_agreement(table, spec, label),
+        f"{stem}_values": _sweep_values(table, spec, label),
+        f"{stem}_actors": _sweep_utilities(table, spec, label),
+    }
+    asked = {
+        "_issues": ("how likely is each issue to be agreed?", "Bands: 95% Wilson intervals."),
+        "_values": (
+            "where does each issue end up on average?",
+            "Lines: mean final value; bands: 95% bootstrap intervals.",
+        ),
+        "_actors": (
+            "who gains and who loses?",
+            "Lines: each party's mean utility; bands: 95% bootstrap intervals.",
+        ),
+    }
+    for key, fig in figures.items():
+        question, how = asked[key.removeprefix(stem)]
+        ask(fig, f"As {phrase} changes, {question}", f"{where}. {how}{note}")
+    return figures
+
+
+def _sweep_agreement(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
+    """Full agreement and each issue's probability of agreement against the parameter, the
+    first and last values printed."""
     panels = [("agreed", "All issues (full agreement)")] + [
-        (f"issue.{k}.agreed", spec.issues[k].label) for k in keys
+        (f"issue.{k}.agreed", issue.label) for k, issue in spec.issues.items()
     ]
     rows, cols = math.ceil(len(panels) / 3), min(3, len(panels))
     fig = new_figure((11, 6.2 if rows <= 2 else 6.9))
@@ -544,10 +567,8 @@ def sweep_figures(
         draw_sweep(table, quantity, ax=ax)
         percent_axis(ax, "y")
         t = table[table["quantity"] == quantity].sort_values("x")
-        for x, y, ha in (
-            (t["x"].iloc[0], t["estimate"].iloc[0], "left"),
-            (t["x"].iloc[-1], t["estimate"].iloc[-1], "right"),
-        ):
+        for i, ha in ((0, "left"), (-1, "right")):
+            x, y = t["x"].iloc[i], t["estimate"].iloc[i]
             ax.annotate(f"{y:.0%}", (x, y), xytext=(0, -10 if y > 0.5 else 10),
                         textcoords="offset points", ha=ha, va="top" if y > 0.5 else "bottom",
                         fontsize=MIN_FONT, fontweight="bold")  # fmt: skip
@@ -557,9 +578,12 @@ def sweep_figures(
     fig.supylabel("probability agreed", fontsize=MIN_FONT + 2)
     for ax in axes[-cols:]:
         ax.set_xlabel(_wrap(xlabel, 28))
-    ask(fig, f"As {phrase} changes, how likely is each issue to be agreed?",
-        f"{where}. Bands: 95% Wilson intervals.{note}")  # fmt: skip
-    figures = {f"{stem}_issues": fig}
+    return fig
+
+
+def _sweep_values(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
+    """Each issue's mean final value against the parameter, its anchors on the axis."""
+    keys = list(spec.issues)
     cols = min(2, len(keys))
     rows = math.ceil(len(keys) / cols)
     fig = new_figure((11, 6.2 if rows <= 2 else 6.9))
@@ -573,9 +597,12 @@ def sweep_figures(
     for ax in axes[: len(keys)][-cols:]:
         ax.set_xlabel(_wrap(xlabel, 28))
         ax.tick_params(axis="x", labelbottom=True)
-    ask(fig, f"As {phrase} changes, where does each issue end up on average?",
-        f"{where}. Lines: mean final value; bands: 95% bootstrap intervals.{note}")  # fmt: skip
-    figures[f"{stem}_values"] = fig
+    return fig
+
+
+def _sweep_utilities(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
+    """Each party's mean utility against the parameter, in its colour, named at the line's end
+    (labels spread so they never overlap)."""
     fig, ax = new_axes(size=(11, 6.2))
     colours = colours_of(spec)
     ends = {}
@@ -590,10 +617,7 @@ def sweep_figures(
                     fontweight="bold", fontsize=MIN_FONT, annotation_clip=False)  # fmt: skip
     ax.set_ylim(0, top)
     ax.set(xlabel=xlabel, ylabel="mean utility of the outcome")
-    ask(fig, f"As {phrase} changes, who gains and who loses?",
-        f"{where}. Lines: each party's mean utility; bands: 95% bootstrap intervals.{note}")  # fmt: skip
-    figures[f"{stem}_actors"] = fig
-    return figures
+    return fig
 
 
 def heatmap_figures(
