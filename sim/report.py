@@ -342,6 +342,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
     # --- end of scenario discovery ---
     for p in params:
         out.extend(_sweep_findings(ok, spec, p))
+    out.extend(_textbook_finding(ok, spec))
     return out
 
 
@@ -358,6 +359,24 @@ def discovery_of(r: Results) -> Any:
     if not 0 < rate < 1:
         return None
     return discover(ok, r.spec, "breakdown" if rate > 0.5 else "agreed")
+
+
+def _textbook_finding(ok: Any, spec: Scenario) -> list[str]:
+    """In the textbook case, the runs against Rubinstein's split and the finite-horizon one."""
+    from sim.analysis.textbook import rubinstein_case
+    from sim.plots.outcomes import mean_interval
+    from sim.plots.style import short_name
+
+    case = rubinstein_case(spec)
+    if case is None:
+        return []
+    m, lo, hi = mean_interval(ok[f"issue.{case.issue}.value"].to_numpy(dtype=float))
+    return [
+        f"The textbook case: with {short_name(spec, case.first)} proposing first, Rubinstein's "
+        f"split puts {spec.issues[case.issue].label} at {case.value:.3f}, and backward "
+        f"induction with a {spec.protocol.deadline}-round deadline at {case.finite_value:.3f}; "
+        f"the runs end at {m:.3f} on average (95% CI {lo:.3f}–{hi:.3f})."
+    ]
 
 
 def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
@@ -449,11 +468,13 @@ def _hardest_issue(r: Results) -> str:
                                return_counts=True)  # fmt: skip
     top = int(np.argmax(counts))
     lo, hi = wilson_interval(int(counts[top]), n)
+    where = f'"{issue.label_of(values[top])}", in {describe_proportion(counts[top] / n, lo, hi)}'
+    if len(table) == 1 or table["p"].min() >= 1.0:
+        return f"{issue.label} most often ends at {where} of runs."
     return (
         f"{issue.label} is the hardest issue: it is agreed in "
-        f"{describe_proportion(row.p, row.lo, row.hi)} of runs, and most often ends at "
-        f'"{issue.label_of(values[top])}", in {describe_proportion(counts[top] / n, lo, hi)} of '
-        "runs."
+        f"{describe_proportion(row.p, row.lo, row.hi)} of runs, and most often ends at {where} "
+        "of runs."
     )
 
 

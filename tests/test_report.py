@@ -259,3 +259,21 @@ def test_the_report_states_where_it_came_from(report, folders) -> None:
         assert shlex.join(manifest["command"]) in origin  # the command that made the runs
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", origin)  # the date it was written
     assert "report command" in origin
+
+
+def test_the_textbook_case_is_read_against_rubinstein() -> None:
+    import pandas as pd
+
+    from sim.plots import Results
+    from sim.report import findings, headline
+    from sim.runner import run_once
+
+    spec = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml")
+    runs = pd.DataFrame([run_once(spec, seed).row() | {"status": "ok"} for seed in range(3)])
+    r = Results("rubinstein", runs, spec)
+    share = (1 - 0.90) / (1 - 0.95 * 0.90)  # Russia (δ 0.95) proposes first; Syria δ 0.90
+    assert f"Rubinstein's split puts Russian basing (Tartus, Hmeimim) at {share:.3f}" in " ".join(
+        findings(r)
+    )
+    # One issue, always agreed: the headline does not call it "the hardest issue".
+    assert "hardest" not in " ".join(headline([r]))
