@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from sim.plots.style import LIGHT, anchor_axis, colours_of, new_figure, short_name
+from sim.plots.style import LIGHT, MIN_FONT, anchor_axis, colours_of, new_figure, short_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from sim.app.live import LiveRun
     from sim.scenario.models import Scenario
 
-# The app is projected: its lettering is this much larger than in the printed figures.
-ENLARGE = 1.3
+# The app is projected. The house style (sim.plots.style) now letters every figure for a
+# projector (15 pt body, 13 pt at least), so the app's own figures need no further enlarging;
+# the hook stays for figures drawn smaller than the style.
+ENLARGE = 1.0
 
 
 def enlarged(fig: Figure, factor: float = ENLARGE) -> Figure:
@@ -48,7 +50,10 @@ def offers_figure(spec: Scenario, run: LiveRun) -> Figure:
     for ax, k in zip(axes, keys, strict=True):
         out = record.issues[k]
         settled = out.round
-        shown = [o for o in run.trajectory if settled is None or o.round <= settled]
+        # An offer's package holds the issues open in its round only.
+        shown = [
+            o for o in run.trajectory if k in o.package and (settled is None or o.round <= settled)
+        ]
         if shown:
             x = [o.round + 1 for o in shown]
             y = [o.package[k] for o in shown]
@@ -101,11 +106,13 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
         for offer, (x, y) in zip(run.trajectory, trace, strict=True):
             ax.plot(x, y, "o", color=colours[offer.proposer], mec="black", ms=20, zorder=7)
             ax.annotate(str(offer.round + 1), (x, y), ha="center", va="center",
-                        fontsize=11, fontweight="bold", color="white", zorder=8)  # fmt: skip
-    # Below the axes, so it never hides a point.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
-    ax.set_title("Utility space at the start (Nash and KS: all actors)")
-    return enlarged(fig, 1.45)
+                        fontsize=MIN_FONT, fontweight="bold", color="white", zorder=8)  # fmt: skip
+    # Below the axes, so it never hides a point; the presentation style already letters the
+    # figure for a projector, so it is not enlarged further.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=1, fontsize=MIN_FONT,
+              frameon=False)  # fmt: skip
+    ax.set_title("Utility space at the start (Nash and KS: all actors)", fontsize=MIN_FONT + 2)
+    return fig
 
 
 def odds_figures(runs: pd.DataFrame, spec: Scenario, path: str) -> dict[str, Figure]:
@@ -142,15 +149,16 @@ def odds_figures(runs: pd.DataFrame, spec: Scenario, path: str) -> dict[str, Fig
     fig.suptitle(f"Each issue against {xlabel} ({len(ok)} runs; bands: 95% intervals)")
     figures = {"issues": enlarged(fig)}
     whole = sweep_figures(runs, spec, param, f"{len(ok)} runs")
-    figures["actors"] = enlarged(whole[next(k for k in whole if k.endswith("_actors"))], 1.35)
+    figures["actors"] = whole[next(k for k in whole if k.endswith("_actors"))]  # projector-sized
     return figures
 
 
 def versus_figure(a: Any, b: Any) -> Figure:
-    """A and B side by side: the project's comparison figure."""
-    from sim.plots.compare import compare_figure
+    """A and B side by side: the project's comparison of how often each issue is agreed (drawn
+    in the presentation style, already sized for a projector)."""
+    from sim.plots.compare import compare_figures
 
-    return enlarged(compare_figure([a, b]), 1.15)
+    return compare_figures([a, b])["agreement"]
 
 
 def png(fig: Figure, dpi: int = 90) -> bytes:

@@ -1,33 +1,24 @@
-"""The narration the app shows, through one thin adapter over `sim.narration`.
-
-The story work (issue 9) adds `sim.narration.cast(spec)`, `round_lines(spec, offer)` and
-`recap(spec, record)`; until they land, each function here derives the same text from
-`narrate()`, so switching to them is one edit per function.
-"""
+"""The narration the app shows: the pieces of `sim.narration`, one call each, so the app can
+show the cast first, add a round at every step, and the recap once the talks are over."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from sim.narration import narrate
+from sim import narration
 from sim.record import Offer, RunRecord
 from sim.scenario.models import Scenario
 
 
 def cast(spec: Scenario, record: RunRecord) -> list[str]:
-    """Who is at the table (today: narrate()'s opening line)."""
-    return narrate(spec, replace(record, trajectory=[]))[:1]
+    """Who is at the table: each issue, who must consent and who wants what; each party's
+    strategy and fallback."""
+    return narration.cast(spec)
 
 
 def round_lines(spec: Scenario, record: RunRecord, offer: Offer) -> list[str]:
-    """One round in words (today: narrate()'s paragraph for that round, renumbered from 1 as
-    the app and the coming narration count rounds)."""
-    lines = narrate(spec, replace(record, trajectory=[offer]))
-    start = next(i for i, line in enumerate(lines) if line.startswith("Round "))
-    end = lines.index("", start)
-    return [f"Round {offer.round + 1}:", *lines[start + 1 : end]]
+    """One round in words, numbered from 1: news, the proposal, the answers, what settled."""
+    return narration.round_lines(spec, offer)
 
 
 def recap(spec: Scenario, record: RunRecord) -> list[str]:
-    """How it ended (today: narrate()'s closing line)."""
-    return narrate(spec, replace(record, trajectory=[]))[-1:]
+    """How it ended: what was settled when and by whom, and who gained against no deal."""
+    return narration.recap(spec, record)
