@@ -53,7 +53,9 @@ def _value(spec: Scenario, issue: str, value: float) -> str:
 
 def _name(spec: Scenario, actor: str) -> str:
     """The display name without its gloss: 'Syria (transitional government)' → 'Syria'."""
-    return spec.actors[actor].name.split(" (")[0] if actor in spec.actors else actor
+    from sim.plots.style import short_name  # cheap: matplotlib is imported only to draw
+
+    return short_name(spec, actor)
 
 
 def possessive(name: str) -> str:

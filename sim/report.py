@@ -287,6 +287,7 @@ def _values(column: Any) -> str:
 def findings(r: Results, found: Any = None) -> list[str]:
     """Plain-language statements computed from the runs, each with its 95% interval; `found` is
     the scenario discovery to quote (computed here when not given)."""
+    from sim.narration import possessive
     from sim.plots.compare import threshold_events
     from sim.plots.outcomes import agreement_table, mean_interval, swept_parameters
     from sim.stats import describe_proportion, wilson_interval
@@ -322,8 +323,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
         out.append("; ".join(parts) + ".")
     for a, actor in spec.actors.items():
         m, lo, hi = mean_interval(ok[f"utility.{a}"].to_numpy(dtype=float))
-        owner = actor.name + ("'" if actor.name.endswith("s") else "'s")
-        out.append(f"{owner} mean utility is {m:.2f} (95% CI {lo:.2f}–{hi:.2f}).")
+        out.append(f"{possessive(actor.name)} mean utility is {m:.2f} (95% CI {lo:.2f}–{hi:.2f}).")
     agreed = ok[ok["agreed"].astype(bool)]
     if len(agreed):
         m, lo, hi = mean_interval(agreed["round"].to_numpy(dtype=float))

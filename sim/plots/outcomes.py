@@ -141,9 +141,9 @@ def parameter_phrase(column: str, spec: Scenario) -> str:
     outside option"."""
     parts = column.removeprefix("param.").split(".")
     if parts[0] == "actors" and len(parts) > 2 and parts[1] in spec.actors:
-        name = short_name(spec, parts[1])
-        owner = name + ("'" if name.endswith("s") else "'s")
-        return f"{owner} " + " ".join(parts[2:]).replace("_", " ")
+        from sim.narration import possessive
+
+        return f"{possessive(short_name(spec, parts[1]))} " + " ".join(parts[2:]).replace("_", " ")
     return "the " + parameter_label(column, spec)
 
 
