@@ -41,6 +41,21 @@ def changed(old: float, effect: Effect) -> float:
     return float(np.clip(new, low, high))
 
 
+def apply_effects(
+    effects: list[Effect], arrays: dict[str, np.ndarray], actors: list[str], issues: list[str]
+) -> None:
+    """Apply effects in order to per-actor parameter arrays (keyed as in the scenario arrays:
+    "outside", "ideal", ...), in place."""
+    for effect in effects:
+        i = actors.index(effect.actor)
+        array = arrays[_ARRAYS[effect.parameter]]
+        if effect.issue is not None:
+            k = issues.index(effect.issue)
+            array[i, k] = changed(array[i, k], effect)
+        else:
+            array[i] = changed(array[i], effect)
+
+
 class EventBook:
     """The scenario's events for one run: decides which fire each round and applies them."""
 
@@ -48,6 +63,7 @@ class EventBook:
         self.spec, self.model = spec, model
         self.pending = list(range(len(spec.events)))
         self.fired: list[dict[str, Any]] = []
+        self.order: list[int] = []  # indices of the events that fired, in firing order
 
     def fire(self, t: int) -> list[str]:
         """Fire the events due at round t (each at most once); return their names."""
@@ -61,6 +77,7 @@ class EventBook:
             if due:
                 self.apply(e)
                 self.pending.remove(e)
+                self.order.append(e)
                 self.fired.append({"round": t, "name": event.name})
                 names.append(event.name)
         return names
@@ -68,16 +85,10 @@ class EventBook:
     def apply(self, e: int) -> None:
         """Apply event e's effects and closures to the model's per-run parameters."""
         m, event = self.model, self.spec.events[e]
-        for effect in event.effects:
-            i = m.actor_keys.index(effect.actor)
-            array = getattr(m, _ARRAYS[effect.parameter])
-            if effect.issue is not None:
-                k = m.issue_keys.index(effect.issue)
-                array[i, k] = changed(array[i, k], effect)
-            else:
-                array[i] = changed(array[i], effect)
+        arrays = {name: getattr(m, name) for name in _ARRAYS.values()}
+        apply_effects(event.effects, arrays, m.actor_keys, m.issue_keys)
         for issue, value in event.close.items():
             k = m.issue_keys.index(issue)
             if np.isnan(m.closed[k]):
-                m.close(k, value, agreed=False)
+                m.close(k, self.spec.issues[issue].value_of(value), agreed=False)
         m.invalidate(parameters=True)

@@ -7,7 +7,22 @@ from sim.scenario.models import Scenario
 
 
 def _value(spec: Scenario, issue: str, value: float) -> str:
-    return f"{value:.2f} ({spec.issues[issue].label_of(value)})"
+    return spec.issues[issue].show(value)
+
+
+def _reason(spec: Scenario, a: dict) -> str:
+    """Why an answer went as it did: the proposal against the threshold, or, when only part of
+    it would settle, what that settlement is sure to give against the floor."""
+    sure, floor = a.get("sure", a["utility"]), a.get("floor", -float("inf"))
+    if sure - floor < a["utility"] - a["threshold"] - 1e-12:
+        what = ", ".join(spec.issues[k].label for k in a["settlement"])
+        above = sure >= floor
+        return (
+            f"settling only {what} would leave it sure of {sure:.3f} "
+            f"{'≥' if above else '<'} its floor {floor:.3f}"
+        )
+    above = a["utility"] >= a["threshold"]
+    return f"utility {a['utility']:.3f} {'≥' if above else '<'} threshold {a['threshold']:.3f}"
 
 
 def narrate(spec: Scenario, record: RunRecord) -> list[str]:
@@ -35,14 +50,18 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
                     "beats anything on the table."
                 )
                 continue
-            above = a["utility"] >= a["threshold"]
-            verb = "accepts" if a["accept"] else "rejects"
-            reason = (
-                f"utility {a['utility']:.3f} {'≥' if above else '<'} threshold {a['threshold']:.3f}"
+            above = (
+                min(a["utility"] - a["threshold"], a.get("sure", 0.0) - a.get("floor", -1.0))
+                >= -1e-12
             )
+            verb = "accepts" if a["accept"] else "rejects"
+            reason = _reason(spec, a)
             if a["accept"] != above:
                 reason += " (a noisy answer: λ is finite, so close calls can go either way)"
             lines.append(f"  {name[who]} {verb}: {reason}.")
+        if offer.proposer_answer is not None:
+            reason = _reason(spec, offer.proposer_answer)
+            lines.append(f"  {name[offer.proposer]} withdraws its proposal: {reason}.")
         if offer.closed:
             closed = ", ".join(spec.issues[k].label for k in offer.closed)
             lines.append(f"  Settled this round: {closed}.")
@@ -55,6 +74,42 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
     else:
         cause = record.breakdown.replace("walkout:", "walk-out by ")
         lines.append(f"No full agreement (cause: {cause}); unsettled issues revert.")
+    for who, took in (record.took_outside or {}).items():
+        if took:
+            lines.append(
+                f"{name[who]} takes its outside option ({record.utilities[who]:.3f}): it is "
+                "worth more to it than the outcome."
+            )
+    lines.extend(_references(spec, record))
+    return lines
+
+
+def _references(spec: Scenario, record: RunRecord) -> list[str]:
+    """The closing lines: which preferences the references use, and the distances to them."""
+    refs = record.references
+    if refs is None or record.nash_distance is None:
+        return []
+    when = (
+        "the preferences at the start of the run"
+        if refs["basis"] == "initial"
+        else "the preferences as they stood at the end of the run (after: "
+        + "; ".join(refs["events"])
+        + ")"
+    )
+    lines = [
+        f"References use {when}. The Nash solution, each issue bargained by its veto players, "
+        f"lies {record.nash_distance:.3f} from this run's payoffs in utility space."
+    ]
+    if refs.get("equilibrium") is not None and record.equilibrium_distance is not None:
+        eq = refs["equilibrium"]
+        value = ", ".join(_value(spec, k, v) for k, v in eq["package"].items())
+        lines.append(
+            f"For two equilibrium players the benchmark is the discounted game's own solution, "
+            f"the subgame-perfect agreement at {value}: this run lies "
+            f"{record.equilibrium_distance:.3f} from it. The Nash solution ignores discounting "
+            "and who proposes first, so its distance measures what patience and the first move "
+            "are worth."
+        )
     return lines
 
 

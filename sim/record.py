@@ -29,6 +29,7 @@ class Offer:
     answers: dict[str, dict[str, Any]]
     closed: list[str]
     events: list[str] = field(default_factory=list)
+    proposer_answer: dict[str, Any] | None = None  # the proposer withdrawing: why
 
 
 @dataclass
@@ -52,6 +53,9 @@ class RunRecord:
     trajectory: list[Offer] = field(default_factory=list)
     medians: dict[str, list[float]] | None = None
     means: dict[str, list[float]] | None = None
+    took_outside: dict[str, bool] | None = None
+    references: dict[str, Any] | None = None
+    equilibrium_distance: float | None = None
 
     def to_dict(self, trajectory: bool = True) -> dict[str, Any]:
         """The nested record as plain JSON-ready data."""
@@ -78,8 +82,12 @@ class RunRecord:
             row[f"utility.{key}"] = u
         for key, u in self.utilities_discounted.items():
             row[f"utility_discounted.{key}"] = u
+        for key, took in (self.took_outside or {}).items():
+            row[f"took_outside.{key}"] = took
         row["events"] = json.dumps(self.events)
         row["nash_distance"] = math.nan if self.nash_distance is None else self.nash_distance
+        if self.equilibrium_distance is not None:
+            row["equilibrium_distance"] = self.equilibrium_distance
         return row
 
 

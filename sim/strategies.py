@@ -63,14 +63,23 @@ def accept_probability(utility: float, threshold: float, rationality: float) -> 
     return float(1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))))
 
 
+def safety_margin(noise: tuple[float, float]) -> float:
+    """How much more than its beliefs say is needed an equilibrium proposer concedes, in issue
+    units, when the two players see each other's ideal points with errors of s.d. `noise`: three
+    standard deviations of each side's error, so an offer fails only when an error exceeds that.
+    Zero without noise (the exact subgame-perfect offer)."""
+    return 3.0 * (noise[0] + noise[1])
+
+
 def one_issue_offer(
-    ideal_proposer: float, ideal_responder: float, rho: float, need: float
+    ideal_proposer: float, ideal_responder: float, rho: float, need: float, margin: float = 0.0
 ) -> float:
     """The value on one issue closest to the proposer's ideal that still gives a responder with
-    v(x) = 1 − |x − x*|^ρ at least `need`: solved exactly, no grid."""
+    v(x) = 1 − |x − x*|^ρ at least `need`: solved exactly, no grid. A `margin` moves the offer
+    that much further toward the responder's ideal (never past it)."""
     slack = max(1.0 - need, 0.0) ** (1.0 / rho)
     gap = ideal_proposer - ideal_responder
-    return ideal_responder + np.sign(gap) * min(abs(gap), slack)
+    return ideal_responder + np.sign(gap) * max(min(abs(gap), slack) - margin, 0.0)
 
 
 def equilibrium_path(
@@ -80,13 +89,15 @@ def equilibrium_path(
     disagreement: tuple[float, float],
     horizon: int,
     first: int = 0,
+    margin: float = 0.0,
 ) -> tuple[list[float], list[tuple[float, float]]]:
     """Subgame-perfect offers for two actors splitting one issue over a finite horizon.
 
     Backward induction (Ståhl 1972; Rubinstein 1982 as T → ∞): after the deadline each side has
     its disagreement payoff; at round t the proposer offers the responder exactly δ_r times its
-    value of round t + 1 and keeps the rest. Returns the offer at every round and each actor's
-    value (undiscounted, in that round's terms) at every round.
+    value of round t + 1 (plus `margin` in issue units, see `safety_margin`) and keeps the rest.
+    Returns the offer at every round and each actor's value (undiscounted, in that round's
+    terms) at every round.
     """
 
     def utility(who: int, x: float) -> float:
@@ -98,7 +109,7 @@ def equilibrium_path(
         proposer = (first + t) % 2
         responder = 1 - proposer
         need = deltas[responder] * values[0][responder]
-        x = one_issue_offer(ideals[proposer], ideals[responder], rhos[responder], need)
+        x = one_issue_offer(ideals[proposer], ideals[responder], rhos[responder], need, margin)
         # The proposer may do better by letting the talks run on.
         if utility(proposer, x) < deltas[proposer] * values[0][proposer]:
             value = (deltas[0] * values[0][0], deltas[1] * values[0][1])

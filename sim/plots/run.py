@@ -6,12 +6,12 @@ thresholds, and the utility space of two actors with the bargaining solutions (`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.analysis.utility_space import UtilitySpace, utility_space
 from sim.plots.style import LIGHT, anchor_axis, colours_of, new_axes, new_figure, short_name
 
 if TYPE_CHECKING:
@@ -19,79 +19,6 @@ if TYPE_CHECKING:
 
     from sim.record import RunRecord
     from sim.scenario.models import Scenario
-
-
-@dataclass
-class UtilitySpace:
-    """Two actors' view of the package space at the start of a run (before any event fires).
-
-    `points` holds both actors' utilities of every package on the grid; `frontier` indexes the
-    packages on these two actors' Pareto frontier (sorted by the first actor's utility);
-    `efficient` marks packages Pareto-efficient for all actors; `nash` and `ks` index the Nash and
-    Kalai–Smorodinsky packages of the whole (all-actor) problem, as the run record measures them.
-    """
-
-    actors: tuple[str, str]
-    packages: np.ndarray
-    points: np.ndarray
-    frontier: np.ndarray
-    efficient: np.ndarray
-    nash: int | None
-    ks: int | None
-    disagreement: np.ndarray
-    outcome: np.ndarray
-
-
-def default_pair(spec: Scenario) -> tuple[str, str]:
-    """The first two veto players of the most salient issue (saliences normalised per actor and
-    summed over actors); the first two actors when no issue has two veto players."""
-    weight: dict[str, float] = dict.fromkeys(spec.issues, 0.0)
-    for actor in spec.actors.values():
-        total = sum(p.salience for p in actor.preferences.values()) or 1.0
-        for k, p in actor.preferences.items():
-            weight[k] += p.salience / total
-    for k in sorted(spec.issues, key=lambda k: -weight[k]):
-        if len(spec.issues[k].veto) >= 2:
-            first, second = spec.issues[k].veto[:2]
-            return first, second
-    first, second = list(spec.actors)[:2]
-    return first, second
-
-
-def utility_space(
-    spec: Scenario, record: RunRecord, actors: tuple[str, str] | None = None
-) -> UtilitySpace:
-    """Build the utility-space dataset from the scenario's initial utility tables (the model is
-    constructed, not run) and the run's final package."""
-    from sim import payoffs
-    from sim.analysis.solutions import kalai_smorodinsky, nash_solution, pareto_mask
-    from sim.protocols.alternating import BargainingModel
-
-    pair = actors or default_pair(spec)
-    for a in pair:
-        if a not in spec.actors:
-            raise ValueError(f"--actors: unknown actor {a!r}; expected one of {list(spec.actors)}")
-    model = BargainingModel(spec, rng=record.seed, trajectory=False)
-    tables, d = model.initial_tables, model.initial_disagreement
-    keys = list(spec.issues)
-    packages = payoffs.package_grid(spec.protocol.grid, np.full(len(keys), np.nan))
-    cols = [list(spec.actors).index(a) for a in pair]
-    points = tables[:, cols]
-    on_front = np.flatnonzero(pareto_mask(points))
-    frontier = on_front[np.lexsort((-points[on_front, 1], points[on_front, 0]))]
-    final = np.array([[record.issues[k].value for k in keys]])
-    outcome = model.utilities(final, model.ideal, model.salience)[0, cols]
-    return UtilitySpace(
-        actors=pair,
-        packages=packages,
-        points=points,
-        frontier=frontier,
-        efficient=pareto_mask(tables),
-        nash=nash_solution(tables, d),
-        ks=kalai_smorodinsky(tables, d),
-        disagreement=d[cols],
-        outcome=outcome,
-    )
 
 
 def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> Figure:
@@ -109,12 +36,13 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     # Reference points in black and white shapes: colour stays reserved for actors. Nash is drawn
     # larger than Kalai–Smorodinsky so both show when they coincide.
     marks = [
-        (space.nash, "D", 13, "Nash solution (all actors)"),
-        (space.ks, "s", 7, "Kalai–Smorodinsky point (all actors)"),
+        (space.nash, "D", 13, "Nash solution (veto players, each table)"),
+        (space.ks, "s", 7, "Kalai–Smorodinsky point (veto players, each table)"),
+        (space.equilibrium, "P", 11, "equilibrium of the discounted game"),
     ]
-    for index, marker, size, label in marks:
-        if index is not None:
-            ax.plot(*p[index], marker, color="white", mec="black", mew=1.8, ms=size, label=label,
+    for point, marker, size, label in marks:
+        if point is not None:
+            ax.plot(*point, marker, color="white", mec="black", mew=1.8, ms=size, label=label,
                     zorder=5)  # fmt: skip
     ax.plot(*space.disagreement, "X", color="black", ms=10, mec="white", zorder=5,
             label="disagreement point")  # fmt: skip
@@ -123,7 +51,8 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     colours = colours_of(spec)
     ax.set_xlabel(f"utility of {spec.actors[a].name}", color=colours[a], fontweight="bold")
     ax.set_ylabel(f"utility of {spec.actors[b].name}", color=colours[b], fontweight="bold")
-    ax.set_title("Utility space (at the start of the run)")
+    when = "at the start of the run" if space.basis == "initial" else "as the run ended"
+    ax.set_title(f"Utility space (preferences {when})")
     ax.legend(loc="lower left", fontsize=8, framealpha=0.85, frameon=True)
     return fig
 
