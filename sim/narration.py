@@ -60,8 +60,12 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
                 reason += " (a noisy answer: λ is finite, so close calls can go either way)"
             lines.append(f"  {name[who]} {verb}: {reason}.")
         if offer.proposer_answer is not None:
-            reason = _reason(spec, offer.proposer_answer)
-            lines.append(f"  {name[offer.proposer]} withdraws its proposal: {reason}.")
+            a = offer.proposer_answer
+            what = ", ".join(spec.issues[k].label for k in a["settlement"])
+            lines.append(
+                f"  {name[offer.proposer]} withdraws: settling {what} would leave it sure of "
+                f"{a['sure']:.3f} < its floor {a['floor']:.3f}."
+            )
         if offer.closed:
             closed = ", ".join(spec.issues[k].label for k in offer.closed)
             lines.append(f"  Settled this round: {closed}.")

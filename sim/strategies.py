@@ -5,6 +5,8 @@ Relative time τ = t / (T − 1) ∈ [0, 1], so the last round (t = T − 1) sit
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -65,10 +67,12 @@ def accept_probability(utility: float, threshold: float, rationality: float) -> 
 
 def safety_margin(noise: tuple[float, float]) -> float:
     """How much more than its beliefs say is needed an equilibrium proposer concedes, in issue
-    units, when the two players see each other's ideal points with errors of s.d. `noise`: three
-    standard deviations of each side's error, so an offer fails only when an error exceeds that.
-    Zero without noise (the exact subgame-perfect offer)."""
-    return 3.0 * (noise[0] + noise[1])
+    units, when the two players see each other's ideal points with errors of s.d. `noise`. An
+    offer misses by the proposer's error about the responder plus (discounted) the responder's
+    error about the proposer, which moves what the responder expects from proposing next; the
+    margin is two standard deviations of that sum, 2·√(σ₁² + σ₂²), so an offer fails only on a
+    large error. Zero without noise (the exact subgame-perfect offer)."""
+    return 2.0 * math.hypot(noise[0], noise[1])
 
 
 def one_issue_offer(
@@ -95,8 +99,8 @@ def equilibrium_path(
 
     Backward induction (Ståhl 1972; Rubinstein 1982 as T → ∞): after the deadline each side has
     its disagreement payoff; at round t the proposer offers the responder exactly δ_r times its
-    value of round t + 1 (plus `margin` in issue units, see `safety_margin`) and keeps the rest.
-    Returns the offer at every round and each actor's value (undiscounted, in that round's
+    value of round t + 1 (plus `margin` in issue units, see `safety_margin`, after which it always
+    offers) and keeps the rest. Returns the offer at every round and each actor's value (undiscounted, in that round's
     terms) at every round.
     """
 
@@ -110,8 +114,9 @@ def equilibrium_path(
         responder = 1 - proposer
         need = deltas[responder] * values[0][responder]
         x = one_issue_offer(ideals[proposer], ideals[responder], rhos[responder], need, margin)
-        # The proposer may do better by letting the talks run on.
-        if utility(proposer, x) < deltas[proposer] * values[0][proposer]:
+        # The proposer may do better by letting the talks run on (in the exact game: a proposer
+        # that shades its offers always offers, or each would wait for the other to shade).
+        if margin == 0.0 and utility(proposer, x) < deltas[proposer] * values[0][proposer]:
             value = (deltas[0] * values[0][0], deltas[1] * values[0][1])
         else:
             value = (utility(0, x), utility(1, x))

@@ -90,6 +90,33 @@ def test_two_equilibrium_players_reach_the_finite_horizon_share_at_once(deadline
         assert share1 == pytest.approx((1 - d2) / (1 - d1 * d2), abs=1e-6)
 
 
+@pytest.mark.parametrize("noise", [0.001, 0.05])
+def test_the_equilibrium_survives_perception_noise(noise: float) -> None:
+    """Both players misperceive each other's ideal point; the proposer shades its offer by
+    2·√(σ₁² + σ₂²), so the first offer is accepted (without the margin, σ = 0.001 already makes
+    most first offers fail by a hair) and the split stays within the margin, plus the effect of
+    the proposer's own misperception, of the noiseless one."""
+    noisy = [f"actors.{a}.perception_noise={noise}" for a in ("syria", "russia")]
+    spec = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml", noisy)
+    exact = run_once(load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml"), 1)
+    share = exact.issues["russian_basing"].value
+    margin = 2 * math.hypot(noise, noise)
+    for seed in range(40):
+        record = run_once(spec, seed)
+        assert record.agreed and record.round == 0
+        assert abs(record.issues["russian_basing"].value - share) <= margin + 4 * noise
+
+
+def test_the_equilibrium_shading_vanishes_with_the_noise() -> None:
+    limit = [f"actors.{a}.perception_noise=1e-9" for a in ("syria", "russia")]
+    spec = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml", limit)
+    exact = run_once(load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml"), 1)
+    record = run_once(spec, 3)
+    assert record.round == 0 and record.equilibrium_distance == pytest.approx(0.0, abs=1e-7)
+    value = record.issues["russian_basing"].value
+    assert value == pytest.approx(exact.issues["russian_basing"].value, abs=1e-7)
+
+
 def test_partial_agreements_close_issues_separately() -> None:
     data = tiny_scenario(partial=True)
     data["issues"]["c"] = {"label": "C", "reversion": 0.0, "veto": ["x"]}

@@ -48,26 +48,42 @@ def zoom_argmax(score: Score, options: Sequence[int | None]) -> np.ndarray | Non
     stage scores -inf."""
     cont = [j for j, n in enumerate(options) if n is None]
     fixed = int(np.prod([n for n in options if n is not None]))
-    n_levels = max(3, int((_BUDGET / fixed) ** (1.0 / max(len(cont), 1)) + 1e-9))
-    shrink = 2.0 / (n_levels - 1) if n_levels >= 5 else 0.5
-    centre, half = np.full(len(options), 0.5), 0.5
-    best: np.ndarray | None = None
-    while True:
-        axes = [
+
+    def levels(budget: int) -> int:
+        return max(3, int((budget / fixed) ** (1.0 / max(len(cont), 1)) + 1e-9))
+
+    def mesh(centre: np.ndarray, half: float, n_levels: int) -> list[np.ndarray]:
+        return [
             np.linspace(0.0, 1.0, n)
             if n is not None
             else np.clip(centre[j] + half * np.linspace(-1.0, 1.0, n_levels), 0.0, 1.0)
             for j, n in enumerate(options)
         ]
+
+    def argmax(axes: list[np.ndarray]) -> np.ndarray | None:
         scores = score(axes)
         top = int(np.argmax(scores))
         if not np.isfinite(scores[top]):
-            return best
+            return None
         where = np.unravel_index(top, [len(a) for a in axes])
-        best = centre = np.array([a[i] for a, i in zip(axes, where, strict=True)])
-        if not cont or half < TOL:
-            return best
+        return np.array([a[i] for a, i in zip(axes, where, strict=True)])
+
+    # First stage over the whole space, finer (up to 128 times the budget) while nothing scores:
+    # a narrow region of gains is missed only if it slips between the finest grid's points.
+    n_levels, centre = levels(_BUDGET), np.full(len(options), 0.5)
+    for budget in (_BUDGET, 16 * _BUDGET, 128 * _BUDGET):
+        best = argmax(mesh(centre, 0.5, levels(budget)))
+        if best is not None or not cont:
+            break
+    if best is None or not cont:
+        return best
+    half = 0.5 * 2.0 / (levels(budget) - 1)
+    shrink = 2.0 / (n_levels - 1) if n_levels >= 5 else 0.5
+    while half >= TOL:
+        found = argmax(mesh(best, half, n_levels))
+        best = best if found is None else found
         half *= shrink
+    return best
 
 
 class TableGame:

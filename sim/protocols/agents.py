@@ -103,16 +103,17 @@ class Negotiator(mesa.Agent):
         return m.disagreement(i) if completes else m.reversion_utility(i)
 
     def judge(
-        self, offer: float, sure: float, t: int, completes: bool = True, exact: bool = False
+        self, offer: float, sure: float, t: int, completes: bool = True, proposer: bool = False
     ) -> Answer:
         """Answer a proposal worth `offer` to it when the settlement it would actually get is
         worth at least `sure`: the proposal must clear its threshold and the settlement its floor.
-        The answer is exact when `exact` or λ = ∞, otherwise yes with probability σ(λ·m) on the
-        smaller margin m, one uniform draw per round."""
+        The answer is yes with probability σ(λ·m) on the smaller margin m (exact when λ = ∞), one
+        uniform draw per round. The proposer judges only the settlement, and exactly: the
+        proposal is its own."""
         m = self.bargaining
         threshold, floor = self.threshold(t), self.floor(t, completes)
-        rationality = math.inf if exact else float(m.rationality[self.index])
-        margin = min(offer - threshold, sure - floor)
+        rationality = math.inf if proposer else float(m.rationality[self.index])
+        margin = sure - floor if proposer else min(offer - threshold, sure - floor)
         p = strategies.accept_probability(margin, 0.0, rationality)
         if 0.0 < p < 1.0 and (self.draw is None or self.draw[0] != t):
             self.draw = (t, float(m.rng.random()))

@@ -410,7 +410,7 @@ class BargainingModel(mesa.Model):
                 if len(settled) == len(self.open_issues()) and j != proposer:
                     n.observe(offer[j])
                 completes = all(k in settled for k in self.open_issues() if self.veto[k, j])
-                answer = n.judge(offer[j], sure[j], t, completes, exact=j == proposer)
+                answer = n.judge(offer[j], sure[j], t, completes, proposer=j == proposer)
                 answer.settlement = list(settled)
                 if j == proposer:
                     own = answer
