@@ -10,13 +10,15 @@ from typing import Any
 
 @dataclass
 class IssueOutcome:
-    """An issue's final value, whether it was agreed (not reverted), and when it closed."""
+    """An issue's final value, whether it was agreed (not reverted), and when it closed; on an
+    issue of named options, the option it ended at."""
 
     value: float
     agreed: bool
     label: str
     round: int | None = None
     forecast_mean: float | None = None
+    option: str | None = None
 
 
 @dataclass
@@ -78,6 +80,8 @@ class RunRecord:
         for key, issue in self.issues.items():
             row[f"issue.{key}.value"] = issue.value
             row[f"issue.{key}.agreed"] = issue.agreed
+            if issue.option is not None:
+                row[f"issue.{key}.option"] = issue.option
         for key, u in self.utilities.items():
             row[f"utility.{key}"] = u
         for key, u in self.utilities_discounted.items():

@@ -146,8 +146,9 @@ def parameter_label(column: str, spec: Scenario) -> str:
 def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
     """Outcome statistics at each value of one swept parameter, in long form.
 
-    Columns: x, quantity ("agreed" | "issue.<k>.agreed" | "issue.<k>.value" | "utility.<a>"),
-    kind ("probability": Wilson interval, "mean": bootstrap interval), estimate, lo, hi, n.
+    Columns: x, quantity ("agreed" | "issue.<k>.agreed" | "issue.<k>.value" | "utility.<a>" |
+    "issue.<k>.option.<name>" for an issue of named options), kind ("probability": Wilson
+    interval, "mean": bootstrap interval), estimate, lo, hi, n.
     """
     import pandas as pd
 
@@ -156,6 +157,13 @@ def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
     ok = ok_rows(runs)
     flags = ["agreed"] + [f"issue.{k}.agreed" for k in spec.issues]
     means = [f"issue.{k}.value" for k in spec.issues] + [f"utility.{a}" for a in spec.actors]
+    # On an issue of named options: the share of runs ending at each option.
+    for k, issue in spec.issues.items():
+        for point, name in issue.anchors.items() if issue.options is not None else []:
+            ok = ok.assign(
+                **{f"issue.{k}.option.{name}": (ok[f"issue.{k}.value"] - point).abs() < 1e-6}
+            )
+            flags.append(f"issue.{k}.option.{name}")
     rows = []
     for x, group in ok.groupby(param, sort=True):
         n = len(group)
@@ -195,7 +203,8 @@ def draw_value_distribution(
 ) -> Figure:
     """Bars of the share of runs at each final value, anchors labelled on the x axis; agreed runs
     solid, reverted runs light (or one style per scenario when `bar` is given, for comparisons).
-    Triangles along the top mark each actor's ideal point, a dashed line the reversion point."""
+    Triangles along the top mark each actor's ideal point (its best option, on an issue of named
+    options), a dashed line the reversion point."""
     fig, ax = new_axes(ax)
     x = data["value"].to_numpy() + offset
     if bar is None:
@@ -205,7 +214,8 @@ def draw_value_distribution(
         ax.bar(x, data["agreed"] + data["reverted"], width, label=label, **bar)
     if markers:
         draw_positions(spec, issue, ax)
-    anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap)
+    named = spec.issues[issue].options is not None
+    anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap, numbers=not named)
     ax.set_ylim(0, 1.12)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_title(spec.issues[issue].label, fontsize=10)
@@ -218,16 +228,24 @@ def draw_positions(spec: Scenario, issue: str, ax: Any) -> None:
     actors who share a point are stacked) and the reversion point (a dashed line)."""
     colours = colours_of(spec)
     seen: dict[float, int] = {}
+    options = spec.issues[issue].options
     for a, actor in spec.actors.items():
         pref = actor.preferences.get(issue)
         if pref is None or pref.salience <= 0:
             continue
-        level = seen.get(round(pref.ideal, 3), 0)
-        seen[round(pref.ideal, 3)] = level + 1
-        ax.plot(pref.ideal, 1.09 - 0.045 * level, "v", color=colours[a], ms=7,
+        point = pref.ideal
+        if pref.utilities is not None and options is not None:  # its best option
+            point = options.index(max(options, key=pref.utilities.get)) / (len(options) - 1)
+        level = seen.get(round(point, 3), 0)
+        seen[round(point, 3)] = level + 1
+        # One legend entry per actor, whatever kind of issue the marker sits on.
+        named = any(i.options is not None for i in spec.issues.values())
+        what = "ideal point or best option" if named else "ideal point"
+        ax.plot(point, 1.09 - 0.045 * level, "v", color=colours[a], ms=7,
                 markeredgecolor="black", markeredgewidth=0.5, clip_on=False,
-                label=f"ideal point: {short_name(spec, a)}")  # fmt: skip
-    ax.axvline(spec.issues[issue].reversion, color="black", ls="--", lw=0.9, label="reversion")
+                label=f"{what}: {short_name(spec, a)}")  # fmt: skip
+    reversion = spec.issues[issue].reversion_value
+    ax.axvline(reversion, color="black", ls="--", lw=0.9, label="reversion")
 
 
 def draw_agreement(
@@ -333,6 +351,8 @@ def draw_sweep(
     t = table[table["quantity"] == quantity].sort_values("x")
     ax.plot(t["x"], t["estimate"], marker="o", ms=3, color=colour, label=label, ls=linestyle)
     ax.fill_between(t["x"], t["lo"], t["hi"], color=colour, alpha=0.2, lw=0)
+    if t["x"].map(lambda v: isinstance(v, str)).any():  # named values: wrap their labels
+        ax.set_xticks(range(len(t)), [_wrap(str(v), 14) for v in t["x"]], fontsize=7)
     return fig
 
 
@@ -341,8 +361,11 @@ def draw_heatmap(grid: pd.DataFrame, ax: Any = None, title: str = "", cbar: str 
     fig, ax = new_axes(ax)
     values = grid.to_numpy(dtype=float)
     image = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+    show = [f"{v:g}" if not isinstance(v, str) else v for v in grid.columns]
+    ax.set_xticks(range(grid.shape[1]), show)
+    ax.set_yticks(
+        range(grid.shape[0]), [f"{v:g}" if not isinstance(v, str) else v for v in grid.index]
+    )
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
@@ -437,11 +460,20 @@ def sweep_figures(
         draw_sweep(table, f"issue.{k}.agreed", ax=top)
         top.set_ylim(0, 1)
         top.set_title(_wrap(spec.issues[k].label, 30), fontsize=10)
-        draw_sweep(table, f"issue.{k}.value", ax=bottom)
-        anchor_axis(bottom, spec.issues[k].anchors, width=16)
+        if spec.issues[k].options is None:
+            draw_sweep(table, f"issue.{k}.value", ax=bottom)
+            anchor_axis(bottom, spec.issues[k].anchors, width=16)
+        else:  # no mean of named options: the probability of each
+            for j, name in enumerate(spec.issues[k].options):
+                draw_sweep(table, f"issue.{k}.option.{name}", ax=bottom, label=name,
+                           linestyle=["-", "--", ":", "-."][j % 4])  # fmt: skip
+            bottom.set_ylim(0, 1)
+            bottom.set_ylabel("probability of each option\n(band: 95% Wilson)", fontsize=8)
+            bottom.legend(fontsize=7, loc="best")
         bottom.set_xlabel(_wrap(xlabel, 30))
     axes[0, 0].set_ylabel("probability agreed\n(band: 95% Wilson)")
-    axes[1, 0].set_ylabel("mean final value\n(band: 95% bootstrap)")
+    if spec.issues[keys[0]].options is None:
+        axes[1, 0].set_ylabel("mean final value\n(band: 95% bootstrap)")
     fig.suptitle(f"Issues against {xlabel}{note}: {where}")
     figures = {f"{stem}_issues": fig}
     fig = new_figure((11, 4.2))
@@ -474,7 +506,11 @@ def heatmap_figures(
         ("heatmap_agreement", panels, "probability agreed"),
         (
             "heatmap_values",
-            [(f"issue.{k}.value", spec.issues[k].label) for k in keys],
+            [
+                (f"issue.{k}.value", spec.issues[k].label)
+                for k in keys
+                if spec.issues[k].options is None
+            ],  # options have no mean
             "mean final value",
         ),
     ):

@@ -77,7 +77,9 @@ def draw_offers(spec: Scenario, record: RunRecord, issue: str, ax: Any = None) -
     ax.hlines(out.value, last, end, color="black", lw=2, ls=style, zorder=2)
     ax.annotate(how, (end, out.value), fontsize=8, ha="right", va="bottom",
                 xytext=(0, 3), textcoords="offset points")  # fmt: skip
-    anchor_axis(ax, spec.issues[issue].anchors, width=20)
+    anchor_axis(
+        ax, spec.issues[issue].anchors, width=20, numbers=spec.issues[issue].options is None
+    )
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title(spec.issues[issue].label, fontsize=9, loc="left")
     return fig

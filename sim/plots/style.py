@@ -108,13 +108,16 @@ def new_figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
-def anchor_axis(ax: Any, anchors: dict[float, str], axis: str = "y", width: int = 22) -> None:
-    """Label an issue axis with its anchors ('0.5 reduced presence…'), wrapped to `width` chars."""
+def anchor_axis(
+    ax: Any, anchors: dict[float, str], axis: str = "y", width: int = 22, numbers: bool = True
+) -> None:
+    """Label an issue axis with its anchors ('0.5 reduced presence…'), wrapped to `width` chars;
+    `numbers=False` shows the names alone (an issue of named options has no scale to show)."""
     import textwrap
 
     ticks = list(anchors)
     labels = [
-        f"{p:g}: " + textwrap.fill(text, width, break_long_words=False)
+        (f"{p:g}: " if numbers else "") + textwrap.fill(text, width, break_long_words=False)
         for p, text in anchors.items()
     ]
     if axis == "y":

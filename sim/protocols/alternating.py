@@ -476,6 +476,7 @@ class BargainingModel(mesa.Model):
                     agreed=k in self.agreed_issues,
                     label=self.spec.issues[k].label_of(float(outcome[i])),
                     round=self.closed_round.get(k),
+                    option=self.spec.issues[k].option_at(float(outcome[i])),
                 )
                 for i, k in enumerate(self.issue_keys)
             },

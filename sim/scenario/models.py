@@ -77,6 +77,12 @@ class Issue(Strict):
             return self.options.index(value) / (len(self.options) - 1)
         return float(value)
 
+    def option_at(self, value: float) -> str | None:
+        """The option a value stands for (None on an issue without options)."""
+        if self.options is None:
+            return None
+        return self.options[round(value * (len(self.options) - 1))]
+
     @property
     def reversion_value(self) -> float:
         """The reversion as a value on [0, 1]."""
@@ -258,10 +264,11 @@ class Event(Strict):
 
 
 class Axis(Strict):
-    """One swept parameter: a dotted path and its values (a list, or a range for designs)."""
+    """One swept parameter: a dotted path and its values (a list, or a range for designs). A list
+    of names sweeps a categorical value, such as an issue's reversion among its options."""
 
     path: str
-    values: list[float] | None = None
+    values: list[float | str] | None = None
     low: float | None = None
     high: float | None = None
     num: int | None = Field(default=None, ge=1)
@@ -273,6 +280,11 @@ class Axis(Strict):
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low {self.low} is above high {self.high}")
         return self
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the axis lists names: its design values are then indices into the list."""
+        return self.values is not None and any(isinstance(v, str) for v in self.values)
 
 
 class Sweep(Strict):
