@@ -143,10 +143,16 @@ def mesh_utilities(
     weight = np.asarray(weight)
     rho = np.asarray(rho, dtype=float)
     total = np.zeros((n_actors, 1)) if offset is None else np.asarray(offset, float)[:, None]
+    lengths = {len(axis) for axis in axes}
+    batch = None  # every issue's values in one computation when the axes share a length
+    if len(lengths) == 1:
+        batch = issue_values(np.stack(axes, axis=1), ideal, rho)  # (L, A, K)
     for k, axis in enumerate(axes):
         axis = np.asarray(axis, dtype=float)
         if options and k in options:
             values = options[k][:, option_index(axis, options[k].shape[1])]  # (A, L)
+        elif batch is not None:
+            values = batch[:, :, k].T
         else:
             distance = np.abs(axis[None, :] - ideal[:, k, None])
             values = 1.0 - _power(distance, rho)

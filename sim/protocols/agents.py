@@ -41,6 +41,7 @@ class Negotiator(mesa.Agent):
         self.aspiration: float | None = None  # reciprocal strategy state
         self.last_seen: float | None = None  # own utility of the last offer made by others
         self.draw: tuple[int, float] | None = None  # this round's uniform draw for noisy answers
+        self._threshold: tuple[int, float] | None = None  # this round's threshold
 
     @property
     def bargaining(self) -> BargainingModel:
@@ -111,9 +112,15 @@ class Negotiator(mesa.Agent):
         uniform draw per round. The proposer judges only the settlement, and exactly: the
         proposal is its own."""
         m = self.bargaining
-        threshold, floor = self.threshold(t), self.floor(t, completes)
-        rationality = math.inf if proposer else float(m.rationality[self.index])
-        margin = sure - floor if proposer else min(offer - threshold, sure - floor)
+        floor = self.floor(t, completes)
+        if proposer:
+            threshold, margin, rationality = math.nan, sure - floor, math.inf
+        else:
+            if self._threshold is None or self._threshold[0] != t:  # fixed within a round
+                self._threshold = (t, self.threshold(t))
+            threshold = self._threshold[1]
+            margin = min(offer - threshold, sure - floor)
+            rationality = float(m.rationality[self.index])
         p = strategies.accept_probability(margin, 0.0, rationality)
         if 0.0 < p < 1.0 and (self.draw is None or self.draw[0] != t):
             self.draw = (t, float(m.rng.random()))

@@ -129,7 +129,8 @@ class Preference(Strict):
     def _ideal_or_utilities(self) -> Preference:
         if (self.ideal is None) == (self.utilities is None):
             raise ValueError(
-                "give ideal (an issue on [0, 1]) or utilities (an issue of named options)"
+                ("give ideal or utilities, not both: " if self.ideal is not None else "give ")
+                + "ideal (an issue on [0, 1]) or utilities (an issue of named options)"
             )
         return self
 
