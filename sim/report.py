@@ -243,7 +243,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
             f"in {describe_proportion(counts[top] / n, lo, hi)} of runs"
         ]
         for _, (low, high), text in threshold_events(spec, [k]):
-            if issue.options is not None and low == values[top]:
+            if issue.options is not None and abs(low - values[top]) < 1e-3:
                 continue  # already said
             s = int(np.count_nonzero((x >= low - 1e-9) & (x <= high + 1e-9)))
             lo, hi = wilson_interval(s, n)
@@ -339,7 +339,7 @@ def _position(p: Any) -> str:
 def _quoted(issue: Any, value: float) -> str:
     """A final value in a sentence: an option's name, or the number and its anchor label."""
     if issue.options is not None:
-        return f'"{issue.label_of(value)}"'
+        return f'"{issue.option_at(value)}"'
     return f'{value:g} "{issue.label_of(value)}"'
 
 

@@ -164,6 +164,11 @@ def test_a_sweep_varies_a_categorical_value_and_plots_it(tmp_path: Path) -> None
     plotted = runner.invoke(app, ["plot", str(out)])
     assert plotted.exit_code == 0, plotted.output
     assert (out / "plots" / "sweep_issues_russian_basing_reversion_issues.png").exists()
+    report = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0, report.output
+    text = (tmp_path / "r.html").read_text()
+    said = re.search(r"Hmeimim\) most often ends at &quot;([^&]*)&quot;", text)
+    assert said and said.group(1) in NAMES, said  # an option's name, never "between …"
 
 
 def test_a_categorical_axis_needs_a_named_field_and_a_design_without_order() -> None:
