@@ -154,8 +154,7 @@ def mesh_utilities(
         elif batch is not None:
             values = batch[:, :, k].T
         else:
-            distance = np.abs(axis[None, :] - ideal[:, k, None])
-            values = 1.0 - _power(distance, rho)
+            values = issue_values(axis[:, None], ideal[:, k : k + 1], rho)[:, :, 0].T
         values = weight[:, k, None] * values
         if linear is not None:
             values += linear[:, k, None] * axis[None, :]
@@ -168,18 +167,6 @@ def mesh_utilities(
         products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
         u += products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
     return u
-
-
-def _power(distance: Array, rho: Array) -> Array:
-    """distance ** ρ row by row (one ρ per actor), by multiplication where ρ is 1 or 2."""
-    if np.all(rho == 1.0):
-        return distance
-    if np.all(rho == 2.0):
-        return distance * distance
-    return np.where(
-        (rho == 1.0)[:, None], distance, np.where((rho == 2.0)[:, None], distance * distance,
-                                                  distance ** rho[:, None])
-    )  # fmt: skip
 
 
 def worst_values(ideal: Array, rho: Array, options: Options | None = None) -> Array:

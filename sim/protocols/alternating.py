@@ -349,7 +349,8 @@ class BargainingModel(mesa.Model):
         open_ = np.isnan(self.closed)
         rest = open_.copy()
         rest[settled] = False
-        packages = np.where(rest, self.reversion, package)[None].repeat(len(judges), axis=0)
+        values = np.where(open_, np.where(rest, self.reversion, package), self.closed)
+        packages = values[None].repeat(len(judges), axis=0)
         free = rest[None] & ~self.veto[:, judges].T
         if "worst" not in self._full:
             self._full["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)

@@ -95,7 +95,7 @@ class Issue(Strict):
     def show(self, value: float) -> str:
         """A value as people read it: the option's name, or the number with its anchor label."""
         if self.options is not None:
-            return self.label_of(value)
+            return self.option_at(value) or ""
         return f"{value:.2f} ({self.label_of(value)})"
 
     def label_of(self, value: float) -> str:
