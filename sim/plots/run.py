@@ -38,12 +38,15 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     marks = [
         (space.nash, "D", 13, "Nash solution (veto players, each table)"),
         (space.ks, "s", 7, "Kalai–Smorodinsky point (veto players, each table)"),
-        (space.equilibrium, "P", 11, "equilibrium of the discounted game"),
     ]
     for point, marker, size, label in marks:
         if point is not None:
             ax.plot(*point, marker, color="white", mec="black", mew=1.8, ms=size, label=label,
                     zorder=5)  # fmt: skip
+    if space.equilibrium is not None:  # hollow and on top: the outcome often sits right on it
+        ax.plot(*space.equilibrium, "P", mfc="none", mec="black", mew=1.8, ms=26, zorder=7)
+        ax.plot([], [], "P", mfc="none", mec="black", mew=1.5, ms=10,
+                label="equilibrium of the discounted game")  # fmt: skip
     ax.plot(*space.disagreement, "X", color="black", ms=10, mec="white", zorder=5,
             label="disagreement point")  # fmt: skip
     ax.plot(*space.outcome, "*", color="#F0E442", ms=20, mec="black", zorder=6,
