@@ -58,11 +58,12 @@ def acceptance_threshold(outside: float, reversion_now: float, continuation: flo
 
 
 def accept_probability(utility: float, threshold: float, rationality: float) -> float:
-    """Noisy acceptance σ(λ·(U − threshold)); λ = ∞ accepts exactly when U ≥ threshold."""
-    if np.isinf(rationality):
+    """Noisy acceptance σ(λ·(U − threshold)); λ = ∞ accepts exactly when U ≥ threshold.
+    Scalar maths (`math`, not numpy): it is called for every answer."""
+    if math.isinf(rationality):
         return 1.0 if utility >= threshold - 1e-12 else 0.0
-    z = rationality * (utility - threshold)
-    return float(1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))))
+    z = min(max(rationality * (utility - threshold), -700.0), 700.0)
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def safety_margin(noise: tuple[float, float]) -> float:

@@ -191,7 +191,9 @@ class BargainingModel(mesa.Model):
 
     def best_utility(self, i: int) -> float:
         """The most actor i can get from any package, given what is already closed."""
-        return float(self.true_utilities()[:, i].max())
+        if "best" not in self._tables:
+            self._tables["best"] = self.true_utilities().max(axis=0).tolist()
+        return self._tables["best"][i]
 
     def reversion_package(self) -> np.ndarray:
         """What holds if nothing more is agreed: closed issues as closed, open ones reverted."""
@@ -211,8 +213,8 @@ class BargainingModel(mesa.Model):
     def disagreement(self, i: int) -> float:
         """Actor i's disagreement payoff: max of reversion utility and outside option."""
         if "d" not in self._tables:
-            self._tables["d"] = self._disagreements()
-        return float(self._tables["d"][i])
+            self._tables["d"] = self._disagreements().tolist()
+        return self._tables["d"][i]
 
     def perceived(self, observer: int) -> tuple[np.ndarray, np.ndarray, payoffs.Options]:
         """Ideal points, saliences and option utilities of every actor as `observer` sees them."""
