@@ -63,6 +63,21 @@ def default_pair(spec: Scenario) -> tuple[str, str]:
     return first, second
 
 
+def basis_utilities(spec: Scenario, record: RunRecord, packages: np.ndarray) -> np.ndarray:
+    """Every actor's utility (n, A) of packages (n, K) on the preferences of the record's basis,
+    e.g. to place offers in the same picture as the cloud."""
+    from sim.protocols.arrays import parameters_after, scenario_arrays
+
+    base = scenario_arrays(spec)
+    fired = (record.references or {}).get("event_indices", [])
+    params = parameters_after(spec, fired)
+    weight = payoffs.normalise_saliences(params["salience"])
+    return payoffs.utilities(
+        np.atleast_2d(packages), params["ideal"], weight, base["rho"], base["gamma"],
+        base["options"],
+    )  # fmt: skip
+
+
 def utility_space(
     spec: Scenario, record: RunRecord, actors: tuple[str, str] | None = None
 ) -> UtilitySpace:

@@ -94,7 +94,7 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
         for line in list(ax.lines):
             if line.get_label() == "outcome reached":
                 line.remove()
-    trace = offer_trace(spec, pair, run.trajectory)
+    trace = offer_trace(spec, record, pair, run.trajectory)
     if len(trace):
         ax.plot(trace[:, 0], trace[:, 1], "-", color="#555555", lw=1, zorder=6,
                 label="offers so far (numbered by round)")  # fmt: skip
@@ -104,7 +104,8 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
                         fontsize=11, fontweight="bold", color="white", zorder=8)  # fmt: skip
     # Below the axes, so it never hides a point.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
-    ax.set_title("Utility space at the start (Nash and KS: all actors)")
+    when = "at the start" if space.basis == "initial" else "after the events"
+    ax.set_title(f"Utility space {when} (Nash and KS: each issue's veto players)")
     return enlarged(fig, 1.45)
 
 
