@@ -8,8 +8,9 @@ without perception noise and events:
     when it accepted;
   - actors hurt by issues they cannot veto: runs in which the agreed values of issues an actor
     has no veto on leave it worse off than their reversions would have;
-and the mean and median distance to the Nash reference over 200 runs of the unmodified baseline
-and of the Rubinstein scenario (there also to the discounted game's equilibrium). Utilities are
+and, over 200 runs of the unmodified baseline and of the Rubinstein scenario, how often US
+presence settles before Russian basing and the mean and median distance to the Nash reference
+(for the Rubinstein scenario also to the discounted game's equilibrium). Utilities are
 taken with the preferences as they stood when the run ended (events may change them); the
 acceptance rounds come from the run's trajectory.
 
@@ -20,6 +21,7 @@ acceptance rounds come from the run's trajectory.
 from __future__ import annotations
 
 import argparse
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -110,6 +112,15 @@ def nash_distances(path: Path, runs: int) -> None:
     discounted game's equilibrium) over `runs` seeds."""
     spec = load_scenario(path)
     records = [BargainingModel(spec, rng=s, trajectory=False).run() for s in range(runs)]
+    if "us_presence" in spec.issues and "russian_basing" in spec.issues:
+        first = [
+            (r.issues["us_presence"].round or math.inf)
+            < (r.issues["russian_basing"].round or math.inf)
+            for r in records
+        ]
+        print(
+            f"{path.name}: US presence settles before Russian basing in {sum(first)} of {runs} runs"
+        )
     for name in ("nash_distance", "equilibrium_distance"):
         d = np.array([getattr(r, name, None) for r in records], dtype=float)
         if np.isnan(d).all():
