@@ -10,19 +10,26 @@ def _value(spec: Scenario, issue: str, value: float) -> str:
     return spec.issues[issue].show(value)
 
 
-def _reason(spec: Scenario, a: dict) -> str:
+def answer_reason(spec: Scenario, a: dict) -> str:
     """Why an answer went as it did: the proposal against the threshold, or, when only part of
-    it would settle, what that settlement is sure to give against the floor."""
+    it would settle and that part is the closer call, what it is sure to give against the floor;
+    and whether the answer went against the reason (a noisy answer: λ is finite)."""
     sure, floor = a.get("sure", a["utility"]), a.get("floor", -float("inf"))
     if sure - floor < a["utility"] - a["threshold"] - 1e-12:
         what = ", ".join(spec.issues[k].label for k in a["settlement"])
         above = sure >= floor
-        return (
+        reason = (
             f"settling only {what} would leave it sure of {sure:.3f} "
             f"{'≥' if above else '<'} its floor {floor:.3f}"
         )
-    above = a["utility"] >= a["threshold"]
-    return f"utility {a['utility']:.3f} {'≥' if above else '<'} threshold {a['threshold']:.3f}"
+    else:
+        above = a["utility"] >= a["threshold"]
+        reason = (
+            f"utility {a['utility']:.3f} {'≥' if above else '<'} threshold {a['threshold']:.3f}"
+        )
+    if a["accept"] != above:
+        reason += " (a noisy answer: λ is finite, so close calls can go either way)"
+    return reason
 
 
 def narrate(spec: Scenario, record: RunRecord) -> list[str]:
@@ -50,15 +57,8 @@ def narrate(spec: Scenario, record: RunRecord) -> list[str]:
                     "beats anything on the table."
                 )
                 continue
-            above = (
-                min(a["utility"] - a["threshold"], a.get("sure", 0.0) - a.get("floor", -1.0))
-                >= -1e-12
-            )
             verb = "accepts" if a["accept"] else "rejects"
-            reason = _reason(spec, a)
-            if a["accept"] != above:
-                reason += " (a noisy answer: λ is finite, so close calls can go either way)"
-            lines.append(f"  {name[who]} {verb}: {reason}.")
+            lines.append(f"  {name[who]} {verb}: {answer_reason(spec, a)}.")
         if offer.proposer_answer is not None:
             a = offer.proposer_answer
             what = ", ".join(spec.issues[k].label for k in a["settlement"])
