@@ -41,6 +41,31 @@ def changed(old: float, effect: Effect) -> float:
     return float(np.clip(new, low, high))
 
 
+def apply_effects(
+    effects: list[Effect], arrays: dict[str, np.ndarray], actors: list[str], issues: list[str]
+) -> list[dict[str, Any]]:
+    """Apply effects in order to per-actor parameter arrays (keyed as in the scenario arrays:
+    "outside", "ideal", ...), in place; return what changed (actor, parameter, issue, before,
+    after; None where a value is missing, e.g. no outside option)."""
+    changes = []
+    for effect in effects:
+        i = actors.index(effect.actor)
+        array = arrays[_ARRAYS[effect.parameter]]
+        at: Any = i if effect.issue is None else (i, issues.index(effect.issue))
+        before = float(array[at])
+        array[at] = changed(before, effect)
+        changes.append(
+            {
+                "actor": effect.actor,
+                "parameter": effect.parameter,
+                "issue": effect.issue,
+                "before": _number(before),
+                "after": _number(float(array[at])),
+            }
+        )
+    return changes
+
+
 class EventBook:
     """The scenario's events for one run: decides which fire each round and applies them."""
 
@@ -48,6 +73,7 @@ class EventBook:
         self.spec, self.model = spec, model
         self.pending = list(range(len(spec.events)))
         self.fired: list[dict[str, Any]] = []
+        self.order: list[int] = []  # indices of the events that fired, in firing order
 
     def fire(self, t: int) -> list[dict[str, Any]]:
         """Fire the events due at round t (each at most once); return their entries."""
@@ -61,6 +87,7 @@ class EventBook:
             if due:
                 entry = {"round": t, "name": event.name, **self.apply(e)}
                 self.pending.remove(e)
+                self.order.append(e)
                 self.fired.append(entry)
                 fired.append(entry)
         return fired
@@ -70,27 +97,13 @@ class EventBook:
         changed: `changes` (actor, parameter, issue, before, after; None where a value is
         missing, e.g. no outside option) and `closed` (issue: value, for issues still open)."""
         m, event = self.model, self.spec.events[e]
-        changes = []
-        for effect in event.effects:
-            i = m.actor_keys.index(effect.actor)
-            array = getattr(m, _ARRAYS[effect.parameter])
-            at: Any = i if effect.issue is None else (i, m.issue_keys.index(effect.issue))
-            before = float(array[at])
-            array[at] = changed(before, effect)
-            changes.append(
-                {
-                    "actor": effect.actor,
-                    "parameter": effect.parameter,
-                    "issue": effect.issue,
-                    "before": _number(before),
-                    "after": _number(float(array[at])),
-                }
-            )
+        arrays = {name: getattr(m, name) for name in _ARRAYS.values()}
+        changes = apply_effects(event.effects, arrays, m.actor_keys, m.issue_keys)
         closed = {}
         for issue, value in event.close.items():
             k = m.issue_keys.index(issue)
             if np.isnan(m.closed[k]):
-                m.close(k, value, agreed=False)
+                m.close(k, self.spec.issues[issue].value_of(value), agreed=False)
                 closed[issue] = value
         m.invalidate(parameters=True)
         return {"changes": changes, "closed": closed}

@@ -46,9 +46,20 @@ def words(issue: Issue, value: float) -> str:
     return f'between "{issue.anchors[below]}" and "{issue.anchors[above]}"'
 
 
-def _value(spec: Scenario, issue: str, value: float) -> str:
-    said = words(spec.issues[issue], value)
+def _value(spec: Scenario, issue: str, value: float | str) -> str:
+    """A value with its anchor words; on an issue of named options, the option's name alone."""
+    item = spec.issues[issue]
+    if item.options is not None:
+        return f'"{item.option_at(item.value_of(value))}"'
+    said = words(item, float(value))
     return f"{value:.2f}" + (f" {said}" if said else "")
+
+
+def _wants(spec: Scenario, issue: str, pref: Any) -> str:
+    """What an actor wants on an issue: its ideal point, or its best option."""
+    if pref.utilities is not None:
+        return f'"{max(pref.utilities, key=pref.utilities.get)}" most'
+    return _value(spec, issue, pref.ideal)
 
 
 def _name(spec: Scenario, actor: str) -> str:
@@ -117,8 +128,9 @@ def fallbacks(spec: Scenario, events: Iterable[dict[str, Any]] = ()) -> dict[str
                 array[at] = np.nan if change["after"] is None else change["after"]
     weight = payoffs.normalise_saliences(arrays["salience"])
     no_deal = payoffs.utilities(
-        base["reversion"][None, :], arrays["ideal"], weight, base["rho"], base["gamma"]
-    )[0]
+        base["reversion"][None, :], arrays["ideal"], weight, base["rho"], base["gamma"],
+        base["options"],
+    )[0]  # fmt: skip
     out = {}
     for i, a in enumerate(actors):
         outside = None if np.isnan(arrays["outside"][i]) else float(arrays["outside"][i])
@@ -187,7 +199,7 @@ def cast(spec: Scenario) -> list[str]:
                 continue
             share = pref.salience / sum(q.salience for q in actor.preferences.values())
             lines.append(
-                f"    {_name(spec, a)} wants {_value(spec, key, pref.ideal)} (weight {share:.0%})"
+                f"    {_name(spec, a)} wants {_wants(spec, key, pref)} (weight {share:.0%})"
             )
     if p.type == "expected_utility":
         return lines
@@ -258,6 +270,34 @@ def event_lines(spec: Scenario, event: dict[str, Any]) -> list[str]:
     return lines
 
 
+def answer_reason(spec: Scenario, name: str, a: dict[str, Any]) -> str:
+    """Why an answer went as it did: the offer's utility against the threshold or, when only part
+    of the offer would settle and that part is the closer call, what it is sure to give against
+    the floor; then its probability when it could have gone either way, and the linkage note."""
+    u, thr = a["utility"], a["threshold"]
+    sure, floor = a.get("sure", u), a.get("floor", -math.inf)
+    if sure - floor < u - thr - 1e-12:  # what would settle is the closer call
+        what = _list(spec.issues[k].label for k in a["settlement"])
+        ss, sf = _versus(sure, floor)
+        reason = (
+            f"settling only {what} would leave it sure of {ss} (the open issues it cannot veto "
+            f"at their worst for it) {'≥' if sure >= floor else '<'} its floor {sf}"
+        )
+    else:
+        su, st = _versus(u, thr)
+        reason = f"utility {su} {'≥' if u >= thr else '<'} threshold {st}"
+    p = a.get("p")
+    if p is not None and CLOSE_CALL <= p <= 1 - CLOSE_CALL:
+        reason += f" (a close call: it accepts such an offer with probability {p:.2f})"
+    elif p is not None and a["accept"] and p < CLOSE_CALL:
+        reason += f" (against the odds: it accepts such an offer with probability {p:.2f})"
+    elif p is not None and not a["accept"] and p > 1 - CLOSE_CALL:
+        reason += f" (against the odds: it rejects such an offer with probability {1 - p:.2f})"
+    if max(u, thr) > 1 and math.isfinite(thr):
+        reason += f"; above 1 because of {name}'s linkage bonus (see the cast)"
+    return reason
+
+
 def _answer(spec: Scenario, who: str, a: dict[str, Any]) -> str:
     name = _name(spec, who)
     if a["walkout"]:
@@ -265,23 +305,8 @@ def _answer(spec: Scenario, who: str, a: dict[str, Any]) -> str:
             f"  {name} walks out: its outside option {a['threshold']:.2f} beats anything still on "
             "the table, so every issue it can veto reverts."
         )
-    u, thr = a["utility"], a["threshold"]
-    above = u >= thr
-    su, st = _versus(u, thr)
-    line = (
-        f"  {name} {'accepts' if a['accept'] else 'rejects'}: "
-        f"utility {su} {'≥' if above else '<'} threshold {st}"
-    )
-    p = a.get("p")
-    if p is not None and CLOSE_CALL <= p <= 1 - CLOSE_CALL:
-        line += f" (a close call: it accepts such an offer with probability {p:.2f})"
-    elif p is not None and a["accept"] and p < CLOSE_CALL:
-        line += f" (against the odds: it accepts such an offer with probability {p:.2f})"
-    elif p is not None and not a["accept"] and p > 1 - CLOSE_CALL:
-        line += f" (against the odds: it rejects such an offer with probability {1 - p:.2f})"
-    if max(u, thr) > 1 and math.isfinite(thr):
-        line += f"; above 1 because of {name}'s linkage bonus (see the cast)"
-    return line + "."
+    verb = "accepts" if a["accept"] else "rejects"
+    return f"  {name} {verb}: {answer_reason(spec, name, a)}."
 
 
 def round_lines(spec: Scenario, offer: Offer) -> list[str]:
@@ -295,6 +320,14 @@ def round_lines(spec: Scenario, offer: Offer) -> list[str]:
         lines.append(f"    {spec.issues[issue].label}: {_value(spec, issue, value)}")
     for who, a in offer.answers.items():
         lines.append(_answer(spec, who, a))
+    if offer.proposer_answer is not None:
+        a = offer.proposer_answer
+        sure, floor = _versus(a["sure"], a["floor"])
+        lines.append(
+            f"  {_name(spec, offer.proposer)} withdraws: settling only "
+            f"{_list(spec.issues[k].label for k in a['settlement'])} would leave it sure of "
+            f"{sure} < its floor {floor}."
+        )
     walked = {w for w, a in offer.answers.items() if a["walkout"]}
     agreed = [k for k in offer.closed if not walked & set(spec.issues[k].veto)]
     reverted = [k for k in offer.closed if k not in agreed]
@@ -306,7 +339,7 @@ def round_lines(spec: Scenario, offer: Offer) -> list[str]:
     if reverted:
         lines.append("  Reverted:")
         lines += [
-            f"    {spec.issues[k].label}: {_value(spec, k, spec.issues[k].reversion)}"
+            f"    {spec.issues[k].label}: {_value(spec, k, spec.issues[k].reversion_value)}"
             for k in reverted
         ]
     return lines
@@ -365,7 +398,42 @@ def recap(spec: Scenario, record: RunRecord) -> list[str]:
             f"  {_name(spec, a)} {verdict}: {record.utilities[a]:.2f} against "
             f"{fall[a].value:.2f} ({g:+.2f}){why}.".replace("-", "−")
         )
+    for a, took in (record.took_outside or {}).items():
+        if took:
+            lines.append(
+                f"  {_name(spec, a)} takes its outside option ({record.utilities[a]:.2f}): not every "
+                "issue it vetoes was agreed, and the option is worth more to it than the outcome."
+            )
     lines.extend(_textbook(spec, record))
+    lines.extend(_references(spec, record))
+    return lines
+
+
+def _references(spec: Scenario, record: RunRecord) -> list[str]:
+    """Which preferences the references use, and the distances to them."""
+    refs = record.references
+    if refs is None or record.nash_distance is None:
+        return []
+    when = (
+        "the preferences at the start of the run"
+        if refs["basis"] == "initial"
+        else "the preferences as they stood at the end of the run (after: "
+        + "; ".join(refs["events"])
+        + ")"
+    )
+    lines = [
+        f"References use {when}. The Nash solution, each issue bargained by the parties that can "
+        f"veto it, lies {record.nash_distance:.3f} from this run's payoffs in utility space."
+    ]
+    if refs.get("equilibrium") is not None and record.equilibrium_distance is not None:
+        value = ", ".join(_value(spec, k, v) for k, v in refs["equilibrium"]["package"].items())
+        lines.append(
+            "For two equilibrium players the benchmark is the discounted game's own solution, "
+            f"the subgame-perfect agreement at {value}: this run lies "
+            f"{record.equilibrium_distance:.3f} from it. The Nash solution ignores discounting "
+            "and who proposes first, so its distance measures what patience and the first move "
+            "are worth."
+        )
     return lines
 
 
@@ -379,7 +447,7 @@ def _why_lost(spec: Scenario, record: RunRecord, actor: str, fallback: Fallback)
         for k, out in record.issues.items()
         if k in prefs
         and actor not in spec.issues[k].veto
-        and abs(out.value - prefs[k].ideal) > abs(spec.issues[k].reversion - prefs[k].ideal) + 1e-9
+        and _worse(spec.issues[k], prefs[k], out.value, spec.issues[k].reversion_value)
     ]
     if against:
         return "issues it cannot veto went against it (" + _list(
@@ -390,6 +458,14 @@ def _why_lost(spec: Scenario, record: RunRecord, actor: str, fallback: Fallback)
         f"no deal comes only at the deadline, and waiting for it costs (δ = {delta:g} a round), "
         "so it accepted less"
     )
+
+
+def _worse(issue: Issue, pref: Any, value: float, than: float) -> bool:
+    """Whether `value` is worse than `than` for an actor with preference `pref` on `issue`."""
+    if pref.utilities is not None:
+        at = pref.utilities
+        return at[issue.option_at(value)] < at[issue.option_at(than)] - 1e-9
+    return abs(value - pref.ideal) > abs(than - pref.ideal) + 1e-9
 
 
 def _textbook(spec: Scenario, record: RunRecord) -> list[str]:

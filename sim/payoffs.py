@@ -1,15 +1,20 @@
 """Utilities, linkage and discounting: pure, vectorised numpy (MODEL.md §1).
 
 U_i(o) = Σ_k w_ik · v_ik(o_k) + Σ_(k,l) γ_ikl · o_k · o_l,   v_ik(x) = 1 − |x − x*_ik|^ρ_i,
-with saliences w_ik normalised per actor.
+with saliences w_ik normalised per actor. An issue of named options has n options at the evenly
+spaced points j/(n − 1) of [0, 1], and v_ik there is actor i's stated utility of option j
+(`options` maps such an issue's index to a table of shape (actors, n)).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
+Options = Mapping[int, Array]
 
 
 def normalise_saliences(salience: Array) -> Array:
@@ -19,8 +24,11 @@ def normalise_saliences(salience: Array) -> Array:
     return np.divide(salience, total, out=np.zeros_like(salience), where=total > 0)
 
 
-def issue_values(packages: Array, ideal: Array, rho: Array) -> Array:
-    """v_ik(o_k) = 1 − |o_k − x*_ik|^ρ_i for every package, actor and issue: shape (n, A, K)."""
+def issue_values(
+    packages: Array, ideal: Array, rho: Array, options: Options | None = None
+) -> Array:
+    """v_ik(o_k) = 1 − |o_k − x*_ik|^ρ_i for every package, actor and issue: shape (n, A, K);
+    on an issue of named options, the actor's utility of the option at o_k."""
     packages = np.atleast_2d(packages)
     distance = np.abs(packages[:, None, :] - np.asarray(ideal)[None, :, :])
     rho = np.asarray(rho, dtype=float)
@@ -30,18 +38,31 @@ def issue_values(packages: Array, ideal: Array, rho: Array) -> Array:
             distance[:, i] *= distance[:, i]
         elif r != 1.0:
             distance[:, i] **= r
-    return 1.0 - distance
+    values = 1.0 - distance
+    for k, table in (options or {}).items():
+        values[:, :, k] = table[:, option_index(packages[:, k], table.shape[1])].T
+    return values
+
+
+def option_index(values: Array, n: int) -> NDArray[np.int64]:
+    """The option each value on [0, 1] stands for, when n options sit at j/(n − 1)."""
+    return np.rint(np.asarray(values, dtype=float) * (n - 1)).astype(np.int64)
 
 
 def utilities(
-    packages: Array, ideal: Array, weight: Array, rho: Array, gamma: Array | None = None
+    packages: Array,
+    ideal: Array,
+    weight: Array,
+    rho: Array,
+    gamma: Array | None = None,
+    options: Options | None = None,
 ) -> Array:
     """Utility of each package (rows of `packages`, shape (n, K)) to each actor: shape (n, A).
 
     `weight` (A, K) must already be normalised; `gamma` (A, K, K) holds the linkage terms.
     """
     packages = np.atleast_2d(np.asarray(packages, dtype=float))
-    u = (issue_values(packages, ideal, rho) * np.asarray(weight)[None]).sum(axis=2)
+    u = (issue_values(packages, ideal, rho, options) * np.asarray(weight)[None]).sum(axis=2)
     if gamma is not None and np.any(gamma):
         n, k = packages.shape
         pairs = (packages[:, :, None] * packages[:, None, :]).reshape(n, k * k)
@@ -62,39 +83,127 @@ def discounted(utility: Array, patience: Array, rounds: int | Array) -> Array:
     return np.asarray(utility) * np.asarray(patience, float) ** np.asarray(rounds)
 
 
-def package_grid(levels: int, fixed: Array) -> Array:
-    """Every package on an evenly spaced grid over the open issues; `fixed` holds NaN for open
-    issues and the closed value elsewhere. Shape (levels ** n_open, K)."""
+def per_issue(levels: int | Sequence[int], n_issues: int) -> list[int]:
+    """Levels per issue: one count for every issue, or a count for each."""
+    return [levels] * n_issues if isinstance(levels, int) else list(levels)
+
+
+def package_grid(levels: int | Sequence[int], fixed: Array) -> Array:
+    """Every package on an evenly spaced grid over the open issues (`levels` points per issue, or
+    a count for each issue); `fixed` holds NaN for open issues and the closed value elsewhere.
+    Shape (Π levels of the open issues, K); the first open issue varies slowest."""
     fixed = np.asarray(fixed, dtype=float)
+    counts = per_issue(levels, len(fixed))
     open_ = np.flatnonzero(np.isnan(fixed))
-    axis = np.linspace(0.0, 1.0, levels)
-    grid = np.tile(fixed, (levels ** len(open_), 1))
+    axes = [np.linspace(0.0, 1.0, counts[k]) for k in open_]
+    grid = np.tile(fixed, (int(np.prod([len(a) for a in axes])), 1))
     if len(open_):
-        mesh = np.meshgrid(*[axis] * len(open_), indexing="ij")
+        mesh = np.meshgrid(*axes, indexing="ij")
         grid[:, open_] = np.stack(mesh, axis=-1).reshape(-1, len(open_))
     return grid
 
 
 def grid_utilities(
-    levels: int, ideal: Array, weight: Array, rho: Array, gamma: Array, grid: Array | None = None
+    levels: int | Sequence[int],
+    ideal: Array,
+    weight: Array,
+    rho: Array,
+    gamma: Array,
+    grid: Array | None = None,
+    options: Options | None = None,
 ) -> Array:
-    """`utilities(package_grid(levels, all open), ...)` without building per-package distances:
-    the separable part is an outer sum of per-issue value tables (A, K, levels), which costs
-    O(n·A) instead of O(n·A·K) power evaluations. Same row order as `package_grid`; pass that
-    grid as `grid` if you have it (it is needed only for the linkage terms)."""
+    """`utilities(package_grid(levels, all open), ...)`, computed as `mesh_utilities` over each
+    issue's evenly spaced levels. Same row order as `package_grid`; pass that grid as `grid` if
+    you have it (it is needed only for the linkage terms)."""
+    counts = per_issue(levels, np.shape(ideal)[1])
+    axes = [np.linspace(0.0, 1.0, n) for n in counts]
+    return mesh_utilities(axes, ideal, weight, rho, gamma, options, grid)
+
+
+def mesh_utilities(
+    axes: Sequence[Array],
+    ideal: Array,
+    weight: Array,
+    rho: Array,
+    gamma: Array,
+    options: Options | None = None,
+    grid: Array | None = None,
+    linear: Array | None = None,
+    offset: Array | None = None,
+) -> Array:
+    """Utilities (n, A) of every package of the mesh of per-issue values `axes` (one array per
+    issue, the first issue varying slowest; an issue held fixed has a one-value axis), without
+    building per-package distances: the separable part is an outer sum of per-issue value tables
+    (A, len(axis)), which costs O(n·A) instead of O(n·A·K) power evaluations. `grid` may pass
+    the mesh's packages if the caller has them (only the linkage terms need them). `linear`
+    (A, K) adds Σ_k c_ak·o_k and `offset` (A,) a constant: what linkage with issues held
+    elsewhere, and the utility from them, contribute when only some issues are on the mesh."""
     ideal = np.asarray(ideal, dtype=float)
-    n_actors, n_issues = ideal.shape
-    axis = np.linspace(0.0, 1.0, levels)
-    values = issue_values(axis[:, None].repeat(n_issues, axis=1), ideal, rho)  # (L, A, K)
-    table = np.asarray(weight)[None] * values
-    total = table[:, :, 0].T  # (A, L): first issue varies slowest, as in package_grid
-    for k in range(1, n_issues):
-        total = (total[:, :, None] + table[:, :, k].T[:, None, :]).reshape(n_actors, -1)
+    n_actors = ideal.shape[0]
+    weight = np.asarray(weight)
+    rho = np.asarray(rho, dtype=float)
+    total = np.zeros((n_actors, 1)) if offset is None else np.asarray(offset, float)[:, None]
+    lengths = {len(axis) for axis in axes}
+    batch = None  # every issue's values in one computation when the axes share a length
+    if len(lengths) == 1:
+        batch = issue_values(np.stack(axes, axis=1), ideal, rho)  # (L, A, K)
+    for k, axis in enumerate(axes):
+        axis = np.asarray(axis, dtype=float)
+        if options and k in options:
+            values = options[k][:, option_index(axis, options[k].shape[1])]  # (A, L)
+        elif batch is not None:
+            values = batch[:, :, k].T
+        else:
+            values = issue_values(axis[:, None], ideal[:, k : k + 1], rho)[:, :, 0].T
+        values = weight[:, k, None] * values
+        if linear is not None:
+            values += linear[:, k, None] * axis[None, :]
+        total = (total[:, :, None] + values[:, None, :]).reshape(n_actors, -1)
     u = total.T.copy()
     pairs = np.argwhere(np.any(gamma, axis=0))
     if len(pairs):
         if grid is None:
-            grid = package_grid(levels, np.full(n_issues, np.nan))
+            grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
         products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
         u += products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
+    return u
+
+
+def worst_values(ideal: Array, rho: Array, options: Options | None = None) -> Array:
+    """Each actor's lowest value v_ik on each issue: at the end of [0, 1] farther from its ideal
+    (v falls with distance), or its least-liked option. Shape (A, K)."""
+    ideal = np.asarray(ideal, dtype=float)
+    far = np.maximum(ideal, 1.0 - ideal) ** np.asarray(rho, dtype=float)[:, None]
+    worst = 1.0 - far
+    for k, table in (options or {}).items():
+        worst[:, k] = table.min(axis=1)
+    return worst
+
+
+def guaranteed_utilities(
+    packages: Array,
+    free: NDArray[np.bool_],
+    ideal: Array,
+    weight: Array,
+    rho: Array,
+    gamma: Array | None = None,
+    options: Options | None = None,
+    worst: Array | None = None,
+) -> Array:
+    """What each actor a is sure to get from its own package `packages[a]` whatever values the
+    issues marked `free[a]` end at: its utility with each free issue at its worst value, and each
+    linkage term γ·o_k·o_l at its lowest over the free issues' range [0, 1]. Exact without
+    linkage on free issues; a lower bound with it. Shapes (A, K) in, (A,) out."""
+    packages = np.asarray(packages, dtype=float)
+    n = len(packages)
+    values = issue_values(packages, ideal, rho, options)[np.arange(n), np.arange(n)]  # (A, K)
+    if worst is None:
+        worst = worst_values(ideal, rho, options)
+    u = (np.asarray(weight) * np.where(free, worst, values)).sum(axis=1)
+    if gamma is not None and np.any(gamma):
+        lo, hi = np.where(free, 0.0, packages), np.where(free, 1.0, packages)
+        corners = np.stack(
+            [a[:, :, None] * b[:, None, :] for a in (lo, hi) for b in (lo, hi)]
+        )  # (4, A, K, K): the product o_k·o_l is bilinear, so its extremes are at corners
+        u += (np.asarray(gamma)[None] * corners).min(axis=0).sum(axis=(1, 2))
     return u

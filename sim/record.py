@@ -10,13 +10,15 @@ from typing import Any
 
 @dataclass
 class IssueOutcome:
-    """An issue's final value, whether it was agreed (not reverted), and when it closed."""
+    """An issue's final value, whether it was agreed (not reverted), and when it closed; on an
+    issue of named options, the option it ended at."""
 
     value: float
     agreed: bool
     label: str
     round: int | None = None
     forecast_mean: float | None = None
+    option: str | None = None
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Offer:
     answers: dict[str, dict[str, Any]]
     closed: list[str]
     events: list[dict[str, Any]] = field(default_factory=list)
+    proposer_answer: dict[str, Any] | None = None  # the proposer withdrawing: why
 
 
 @dataclass
@@ -63,6 +66,9 @@ class RunRecord:
     medians: dict[str, list[float]] | None = None
     means: dict[str, list[float]] | None = None
     positions: dict[str, dict[str, list[float]]] | None = None
+    took_outside: dict[str, bool] | None = None
+    references: dict[str, Any] | None = None
+    equilibrium_distance: float | None = None
 
     def to_dict(self, trajectory: bool = True) -> dict[str, Any]:
         """The nested record as plain JSON-ready data."""
@@ -85,12 +91,18 @@ class RunRecord:
         for key, issue in self.issues.items():
             row[f"issue.{key}.value"] = issue.value
             row[f"issue.{key}.agreed"] = issue.agreed
+            if issue.option is not None:
+                row[f"issue.{key}.option"] = issue.option
         for key, u in self.utilities.items():
             row[f"utility.{key}"] = u
         for key, u in self.utilities_discounted.items():
             row[f"utility_discounted.{key}"] = u
+        for key, took in (self.took_outside or {}).items():
+            row[f"took_outside.{key}"] = took
         row["events"] = json.dumps(self.events)
         row["nash_distance"] = math.nan if self.nash_distance is None else self.nash_distance
+        if self.equilibrium_distance is not None:
+            row["equilibrium_distance"] = self.equilibrium_distance
         return row
 
 

@@ -197,12 +197,12 @@ def assumptions_html(r: Results) -> str:
     for k, issue in spec.issues.items():
         row: list[Any] = [
             issue.label,
-            f"{issue.reversion:g} ({issue.label_of(issue.reversion)})",
+            issue.show(issue.reversion_value),
             ", ".join(spec.actors[v].name.split(" (")[0] for v in issue.veto),
         ]
         for a in spec.actors.values():
             p = a.preferences.get(k)
-            row.append("—" if p is None else f"{p.ideal:g} ({p.salience:g})")
+            row.append("—" if p is None else f"{_position(p)} ({p.salience:g})")
         rows.append(row)
     parts.append(table_html(header, rows))
     p = spec.protocol
@@ -249,7 +249,7 @@ def _event(spec: Scenario, ev: Any) -> str:
             else f"× {f.scale:g}"
         )  # fmt: skip
         effects.append(f"{possessive(who)} {what} {how}")
-    effects += [f"imposes {spec.issues[k].label} at {v:g}" for k, v in ev.close.items()]
+    effects += [f"imposes {spec.issues[k].label} at {_shown(v)}" for k, v in ev.close.items()]
     return f"{ev.name} ({when}): " + "; ".join(effects)
 
 
@@ -277,8 +277,8 @@ def _values(column: Any) -> str:
     from sim.discovery import rounded
 
     values = sorted(column.unique())
-    if len(values) <= 12:
-        return "∈ {" + ", ".join(f"{v:g}" for v in values) + "}"
+    if len(values) <= 12 or isinstance(values[0], str):  # names are always listed
+        return "∈ {" + ", ".join(_shown(v) for v in values) + "}"
     width = values[-1] - values[0]
     return f"from {rounded(values[0], width)} to {rounded(values[-1], width)}, {len(values)} values"
 
@@ -310,11 +310,13 @@ def findings(r: Results, found: Any = None) -> list[str]:
         top = int(np.argmax(counts))
         lo, hi = wilson_interval(int(counts[top]), n)
         parts = [
-            f'{issue.label} most often ends at {values[top]:g} "{issue.label_of(values[top])}", '
+            f"{issue.label} most often ends at {_quoted(issue, values[top])}, "
             f"in {describe_proportion(counts[top] / n, lo, hi)} of runs"
         ]
-        for _, point, text in threshold_events(spec, [k]):
-            s = int(np.count_nonzero(x >= point - 1e-9))
+        for _, (low, high), text in threshold_events(spec, [k]):
+            if issue.options is not None and abs(low - values[top]) < 1e-3:
+                continue  # already said
+            s = int(np.count_nonzero((x >= low - 1e-9) & (x <= high + 1e-9)))
             lo, hi = wilson_interval(s, n)
             phrase = text.removeprefix(issue.label + " ").split(" (≥")[0]
             parts.append(f"it {phrase} in {describe_proportion(s / n, lo, hi)}")
@@ -390,14 +392,17 @@ def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
     name = parameter_phrase(param, spec)
     a, b = at[(lo_x, "agreed")], at[(hi_x, "agreed")]
     lines = [
-        f"As {name} goes from {lo_x:g} to {hi_x:g}, full agreement goes from "
+        f"As {name} goes from {_shown(lo_x)} to {_shown(hi_x)}, full agreement goes from "
         f"{describe_proportion(a.estimate, a.lo, a.hi)} to "
         f"{describe_proportion(b.estimate, b.lo, b.hi)} of runs."
     ]
     moves = {
         k: at[(hi_x, f"issue.{k}.value")].estimate - at[(lo_x, f"issue.{k}.value")].estimate
         for k in spec.issues
+        if spec.issues[k].options is None  # options have no mean to move
     }
+    if not moves:
+        return lines
     k = max(moves, key=lambda key: abs(moves[key]))
     a, b = at[(lo_x, f"issue.{k}.value")], at[(hi_x, f"issue.{k}.value")]
     lines.append(
@@ -406,6 +411,25 @@ def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
         f"(95% CI {b.lo:.2f}–{b.hi:.2f})."
     )
     return lines
+
+
+def _shown(x: Any) -> str:
+    """A swept value in a sentence: a number compactly, a name quoted."""
+    return f'"{x}"' if isinstance(x, str) else f"{x:g}"
+
+
+def _position(p: Any) -> str:
+    """A preference as the assumptions table shows it: the ideal point, or the best option."""
+    if p.utilities is None:
+        return f"{p.ideal:g}"
+    return f"best: {max(p.utilities, key=p.utilities.get)}"
+
+
+def _quoted(issue: Any, value: float) -> str:
+    """A final value in a sentence: an option's name, or the number and its anchor label."""
+    if issue.options is not None:
+        return f'"{issue.option_at(value)}"'
+    return f'{value:g} "{issue.label_of(value)}"'
 
 
 def comparison_findings(table: Any, limit: int = 8) -> list[str]:
@@ -468,7 +492,8 @@ def _hardest_issue(r: Results) -> str:
                                return_counts=True)  # fmt: skip
     top = int(np.argmax(counts))
     lo, hi = wilson_interval(int(counts[top]), n)
-    where = f'"{issue.label_of(values[top])}", in {describe_proportion(counts[top] / n, lo, hi)}'
+    said = issue.option_at(values[top]) or issue.label_of(values[top])
+    where = f'"{said}", in {describe_proportion(counts[top] / n, lo, hi)}'
     if len(table) == 1 or table["p"].min() >= 1.0:
         return f"{issue.label} most often ends at {where} of runs."
     return (

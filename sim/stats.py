@@ -208,9 +208,14 @@ def summarise(
       p_agreed, p_agreed_lo, p_agreed_hi            share of full agreements, Wilson bounds
       p_agreed.<issue>, p_agreed_lo.<issue>, p_agreed_hi.<issue>   share with that issue agreed
       issue.<k>.value.mean, issue.<k>.value.<q>     mean and quantiles (q5, q25, q50, …)
+      p_option.<issue>.<option>         on an issue of named options (rows with issue.<k>.option),
+                                        the share of runs ending at each option, instead of
+                                        the mean and quantiles, which options do not have
       utility.<a>.mean, utility.<a>.<q>             each actor's undiscounted utility
       utility_discounted.<a>.mean                   each actor's discounted utility
       rounds_used.mean, nash_distance.mean          the latter ignores NaN (no Nash point)
+      equilibrium_distance.mean         for two equilibrium players: distance to the discounted
+                                        game's subgame-perfect agreement
     Quantiles use numpy's default linear interpolation; a point with n_ok = 0 gets NaN statistics.
     """
     import pandas as pd
@@ -222,6 +227,8 @@ def summarise(
     params = [c for c in cols if c.startswith("param.")]
     issues = _names(cols, "issue.", ".value")
     issue_flags = [k for k in issues if f"issue.{k}.agreed" in cols]
+    named = [k for k in issues if f"issue.{k}.option" in cols]
+    options = {k: sorted(runs[f"issue.{k}.option"].dropna().unique()) for k in named}
     actors = _names(cols, "utility.")
     disc = _names(cols, "utility_discounted.")
     qs = [float(q) for q in quantiles]
@@ -240,7 +247,12 @@ def summarise(
             row.update(_rate(ok["agreed"], "", confidence))
         for k in issue_flags:
             row.update(_rate(ok[f"issue.{k}.agreed"], f".{k}", confidence))
-        for col in [f"issue.{k}.value" for k in issues] + [f"utility.{a}" for a in actors]:
+        for k in named:
+            ends = ok[f"issue.{k}.option"]
+            for option in options[k]:
+                row[f"p_option.{k}.{option}"] = (ends == option).mean() if n_ok else math.nan
+        plain = [k for k in issues if k not in named]
+        for col in [f"issue.{k}.value" for k in plain] + [f"utility.{a}" for a in actors]:
             x = ok[col].to_numpy(dtype=float)
             x = x[~np.isnan(x)]
             row[f"{col}.mean"] = x.mean() if x.size else math.nan
@@ -248,7 +260,7 @@ def summarise(
             row.update({f"{col}.{lab}": float(v) for lab, v in zip(labels, qv, strict=True)})
         for a in disc:
             row[f"utility_discounted.{a}.mean"] = ok[f"utility_discounted.{a}"].mean()
-        for col in ("rounds_used", "nash_distance"):
+        for col in ("rounds_used", "nash_distance", "equilibrium_distance"):
             if col in cols:
                 row[f"{col}.mean"] = ok[col].astype(float).mean() if n_ok else math.nan
         rows.append(row)

@@ -5,6 +5,8 @@ Relative time τ = t / (T − 1) ∈ [0, 1], so the last round (t = T − 1) sit
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -56,21 +58,33 @@ def acceptance_threshold(outside: float, reversion_now: float, continuation: flo
 
 
 def accept_probability(utility: float, threshold: float, rationality: float) -> float:
-    """Noisy acceptance σ(λ·(U − threshold)); λ = ∞ accepts exactly when U ≥ threshold."""
-    if np.isinf(rationality):
+    """Noisy acceptance σ(λ·(U − threshold)); λ = ∞ accepts exactly when U ≥ threshold.
+    Scalar maths (`math`, not numpy): it is called for every answer."""
+    if math.isinf(rationality):
         return 1.0 if utility >= threshold - 1e-12 else 0.0
-    z = rationality * (utility - threshold)
-    return float(1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))))
+    z = min(max(rationality * (utility - threshold), -700.0), 700.0)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def safety_margin(noise: tuple[float, float]) -> float:
+    """How much more than its beliefs say is needed an equilibrium proposer concedes, in issue
+    units, when the two players see each other's ideal points with errors of s.d. `noise`. An
+    offer misses by the proposer's error about the responder plus (discounted) the responder's
+    error about the proposer, which moves what the responder expects from proposing next; the
+    margin is two standard deviations of that sum, 2·√(σ₁² + σ₂²), so an offer fails only on a
+    large error. Zero without noise (the exact subgame-perfect offer)."""
+    return 2.0 * math.hypot(noise[0], noise[1])
 
 
 def one_issue_offer(
-    ideal_proposer: float, ideal_responder: float, rho: float, need: float
+    ideal_proposer: float, ideal_responder: float, rho: float, need: float, margin: float = 0.0
 ) -> float:
     """The value on one issue closest to the proposer's ideal that still gives a responder with
-    v(x) = 1 − |x − x*|^ρ at least `need`: solved exactly, no grid."""
+    v(x) = 1 − |x − x*|^ρ at least `need`: solved exactly, no grid. A `margin` moves the offer
+    that much further toward the responder's ideal (never past it)."""
     slack = max(1.0 - need, 0.0) ** (1.0 / rho)
     gap = ideal_proposer - ideal_responder
-    return ideal_responder + np.sign(gap) * min(abs(gap), slack)
+    return ideal_responder + np.sign(gap) * max(min(abs(gap), slack) - margin, 0.0)
 
 
 def equilibrium_path(
@@ -80,13 +94,15 @@ def equilibrium_path(
     disagreement: tuple[float, float],
     horizon: int,
     first: int = 0,
+    margin: float = 0.0,
 ) -> tuple[list[float], list[tuple[float, float]]]:
     """Subgame-perfect offers for two actors splitting one issue over a finite horizon.
 
     Backward induction (Ståhl 1972; Rubinstein 1982 as T → ∞): after the deadline each side has
     its disagreement payoff; at round t the proposer offers the responder exactly δ_r times its
-    value of round t + 1 and keeps the rest. Returns the offer at every round and each actor's
-    value (undiscounted, in that round's terms) at every round.
+    value of round t + 1 (plus `margin` in issue units, see `safety_margin`, after which it always
+    offers) and keeps the rest. Returns the offer at every round and each actor's value (undiscounted, in that round's
+    terms) at every round.
     """
 
     def utility(who: int, x: float) -> float:
@@ -98,9 +114,10 @@ def equilibrium_path(
         proposer = (first + t) % 2
         responder = 1 - proposer
         need = deltas[responder] * values[0][responder]
-        x = one_issue_offer(ideals[proposer], ideals[responder], rhos[responder], need)
-        # The proposer may do better by letting the talks run on.
-        if utility(proposer, x) < deltas[proposer] * values[0][proposer]:
+        x = one_issue_offer(ideals[proposer], ideals[responder], rhos[responder], need, margin)
+        # The proposer may do better by letting the talks run on (in the exact game: a proposer
+        # that shades its offers always offers, or each would wait for the other to shade).
+        if margin == 0.0 and utility(proposer, x) < deltas[proposer] * values[0][proposer]:
             value = (deltas[0] * values[0][0], deltas[1] * values[0][1])
         else:
             value = (utility(0, x), utility(1, x))

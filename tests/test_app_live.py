@@ -94,7 +94,7 @@ def test_the_offer_trace_is_each_responders_own_utility():
         ],
     )
     live = LiveRun(spec, upto=6)
-    trace = offer_trace(spec, ("syria", "russia"), live.trajectory)
+    trace = offer_trace(spec, live.record(), ("syria", "russia"), live.trajectory)
     for offer, point in zip(live.trajectory, trace, strict=True):
         for j, actor in enumerate(("syria", "russia")):
             if actor in offer.answers:

@@ -91,6 +91,33 @@ def test_two_equilibrium_players_reach_the_finite_horizon_share_at_once(deadline
         assert share1 == pytest.approx((1 - d2) / (1 - d1 * d2), abs=1e-6)
 
 
+@pytest.mark.parametrize("noise", [0.001, 0.05])
+def test_the_equilibrium_survives_perception_noise(noise: float) -> None:
+    """Both players misperceive each other's ideal point; the proposer shades its offer by
+    2·√(σ₁² + σ₂²), so the first offer is accepted (without the margin, σ = 0.001 already makes
+    most first offers fail by a hair) and the split stays within the margin, plus the effect of
+    the proposer's own misperception, of the noiseless one."""
+    noisy = [f"actors.{a}.perception_noise={noise}" for a in ("syria", "russia")]
+    spec = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml", noisy)
+    exact = run_once(load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml"), 1)
+    share = exact.issues["russian_basing"].value
+    margin = 2 * math.hypot(noise, noise)
+    for seed in range(40):
+        record = run_once(spec, seed)
+        assert record.agreed and record.round == 0
+        assert abs(record.issues["russian_basing"].value - share) <= margin + 4 * noise
+
+
+def test_the_equilibrium_shading_vanishes_with_the_noise() -> None:
+    limit = [f"actors.{a}.perception_noise=1e-9" for a in ("syria", "russia")]
+    spec = load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml", limit)
+    exact = run_once(load_scenario(ROOT / "scenarios" / "rubinstein_two_party.yaml"), 1)
+    record = run_once(spec, 3)
+    assert record.round == 0 and record.equilibrium_distance == pytest.approx(0.0, abs=1e-7)
+    value = record.issues["russian_basing"].value
+    assert value == pytest.approx(exact.issues["russian_basing"].value, abs=1e-7)
+
+
 def test_partial_agreements_close_issues_separately() -> None:
     data = tiny_scenario(partial=True)
     data["issues"]["c"] = {"label": "C", "reversion": 0.0, "veto": ["x"]}
@@ -217,3 +244,92 @@ def test_runs_after_an_event_are_unaffected_by_it(baseline_path) -> None:
     calm = load_scenario(baseline_path, ["events.0.hazard=0.0"])
     again = load_scenario(baseline_path, ["events.0.hazard=0.0"])  # a fresh, equal object
     assert run_once(calm, 4).to_dict() == run_once(again, 4).to_dict()
+
+
+def _payoff_floor(spec: Scenario, record, t: int, actor: str) -> float:
+    """An actor's disagreement payoff at the start of round t, computed from the scenario and
+    the record alone: issues settled before t at their values, the rest at their reversion."""
+    import numpy as np
+
+    from sim import payoffs
+
+    keys, actors = list(spec.issues), list(spec.actors)
+    package = np.array(
+        [
+            record.issues[k].value
+            if record.issues[k].round is not None and record.issues[k].round < t
+            else spec.issues[k].reversion_value
+            for k in keys
+        ]
+    )
+    prefs = [spec.actors[a].preferences for a in actors]
+    ideal = np.array([[p[k].ideal if k in p else 0.5 for k in keys] for p in prefs])
+    salience = np.array([[p[k].salience if k in p else 0.0 for k in keys] for p in prefs])
+    rho = np.array([spec.actors[a].rho for a in actors])
+    u = payoffs.utilities(package, ideal, payoffs.normalise_saliences(salience), rho)[0]
+    outside = spec.actors[actor].outside_option
+    return max(float(u[actors.index(actor)]), -math.inf if outside is None else outside)
+
+
+@pytest.mark.slow
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_actors=st.integers(2, 3),
+    n_issues=st.integers(2, 3),
+    data=st.data(),
+    partial=st.booleans(),
+    grid=st.integers(2, 5),
+    seed=st.integers(0, 2**32),
+)
+def test_what_an_actor_accepts_is_what_it_gets(n_actors, n_issues, data, partial, grid, seed):
+    """With λ = ∞ and no events, every actor whose acceptance (or proposal) settled an issue it
+    vetoes ends with at least the disagreement payoff it had when it accepted, in random small
+    scenarios with random veto sets, reversions off the grid, outside options and noise."""
+    unit = st.floats(0, 1)
+    actors = [f"a{i}" for i in range(n_actors)]
+    issues = {}
+    for k in range(n_issues):
+        veto = data.draw(st.lists(st.sampled_from(actors), min_size=1, unique=True))
+        issues[f"i{k}"] = {"label": f"I{k}", "reversion": data.draw(unit), "veto": veto}
+    spec_actors = {}
+    for a in actors:
+        strategy = data.draw(
+            st.sampled_from(
+                [{"type": "concession", "e": e} for e in (0.3, 1.0, 3.0)]
+                + [{"type": "reciprocal", "beta": 1.0, "base": 0.05}]
+            )
+        )
+        spec_actors[a] = {
+            "name": a.upper(),
+            "patience": data.draw(st.floats(0.5, 1.0)),
+            "outside_option": data.draw(st.one_of(st.none(), st.floats(0, 1))),
+            "rho": data.draw(st.sampled_from([0.5, 1.0, 2.0])),
+            "perception_noise": data.draw(st.sampled_from([0.0, 0.2])),
+            "strategy": strategy,
+            "preferences": {
+                k: {"ideal": data.draw(unit), "salience": data.draw(st.floats(0.1, 1))}
+                for k in issues
+            },
+        }
+    spec = Scenario.model_validate(
+        {
+            "name": "random",
+            "issues": issues,
+            "actors": spec_actors,
+            "protocol": {"deadline": 8, "grid": grid, "partial": partial},
+        }
+    )
+    record = run_once(spec, seed, trajectory=True)
+    for offer in record.trajectory:
+        settled = [
+            k
+            for k in offer.closed
+            if record.issues[k].agreed and record.issues[k].round == offer.round
+        ]
+        said_yes = {a for a, ans in offer.answers.items() if ans["accept"]}
+        if offer.proposer_answer is None:
+            said_yes.add(offer.proposer)
+        for a in said_yes:
+            if any(a in spec.issues[k].veto for k in settled):
+                floor = _payoff_floor(spec, record, offer.round, a)
+                assert record.utilities[a] >= floor - 1e-9, (a, offer.round)

@@ -105,11 +105,14 @@ def test_noisy_answers_are_flagged_only_when_they_could_go_either_way(baseline) 
 
 
 def test_real_answers_carry_their_acceptance_probability(baseline) -> None:
+    # p is σ(λ·m), m the closer of the two margins an answer weighs: the offer over the
+    # threshold, and what would settle over the floor (docs/model.md, Acceptance).
     record = run_once(baseline, 1, trajectory=True)
     lam = baseline.actors["syria"].rationality
     for offer in record.trajectory:
         for who, a in offer.answers.items():
-            expected = 1 / (1 + math.exp(-lam * (a["utility"] - a["threshold"])))
+            margin = min(a["utility"] - a["threshold"], a["sure"] - a["floor"])
+            expected = 1 / (1 + math.exp(-lam * margin))
             assert a["p"] == pytest.approx(expected), who
 
 

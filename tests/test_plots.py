@@ -224,40 +224,55 @@ def symmetric_case() -> Scenario:
 
 
 def test_utility_space_matches_the_hand_derived_answer() -> None:
-    from sim.plots.run import utility_space
+    from sim.analysis.utility_space import utility_space
+    from sim.analysis.veto_tables import TOL
     from sim.runner import run_once
 
     spec = symmetric_case()
-    space = utility_space(spec, run_once(spec, 1, trajectory=True))
+    record = run_once(spec, 1, trajectory=True)
+    space = utility_space(spec, record)
     # U_x = ½(1 − (1 − s)²) + ½(1 − (1 − c)²), U_y = ½(1 − s²) + ½(1 − (1 − c)²).
     # d: s = 0.5, c = 0 gives ½·¾ + 0 = 0.375 for both.
+    assert space.basis == "initial"
     assert space.disagreement == pytest.approx([0.375, 0.375])
     # Frontier: c = 1 (both gain) and any s, since U_x rises and U_y falls in s: five packages.
     front = space.packages[space.frontier]
     assert sorted(front[:, 0]) == pytest.approx([0, 0.25, 0.5, 0.75, 1])
     assert np.all(front[:, 1] == 1.0)
-    # Symmetry: Nash and Kalai–Smorodinsky both at s = 0.5, c = 1, where each gets ½·¾ + ½ = 0.875.
-    for index in (space.nash, space.ks):
-        assert space.packages[index] == pytest.approx([0.5, 1.0])
-        assert space.points[index] == pytest.approx([0.875, 0.875])
+    # Symmetry: Nash and Kalai–Smorodinsky both at s = 0.5, c = 1, where each gets ½·¾ + ½ = 0.875
+    # (to the search's resolution, TOL on each issue).
+    for point in (space.nash, space.ks):
+        assert point == pytest.approx([0.875, 0.875], abs=TOL)
+    assert record.nash_package == pytest.approx({"split": 0.5, "common": 1.0}, abs=TOL)
+    assert space.outcome == pytest.approx([record.utilities["x"], record.utilities["y"]])
 
 
-def test_utility_space_on_baseline_agrees_with_the_run_record_and_sim_analysis() -> None:
-    from sim.analysis import kalai_smorodinsky, nash_solution
-    from sim.plots.run import default_pair, utility_space
-    from sim.protocols.alternating import BargainingModel
+def test_utility_space_on_baseline_agrees_with_the_run_record_and_the_payoffs() -> None:
+    from sim import payoffs
+    from sim.analysis.utility_space import default_pair, utility_space
     from sim.runner import run_once
 
     spec = load_scenario(BASELINE, ["protocol.grid=3", "protocol.deadline=4"])
     assert default_pair(spec) == ("syria", "russia")  # the first two actors in the file
     record = run_once(spec, 7, trajectory=True)
     space = utility_space(spec, record)
-    model = BargainingModel(spec, rng=7)
-    assert space.nash == nash_solution(model.initial_tables, model.initial_disagreement)
-    assert space.ks == kalai_smorodinsky(model.initial_tables, model.initial_disagreement)
-    # The run record names the same Nash package.
-    nash = dict(zip(spec.issues, space.packages[space.nash], strict=True))
-    assert nash == pytest.approx(record.nash_package)
+    # Every point of the cloud is the pair's utility of its package, computed directly.
+    keys, actors = list(spec.issues), list(spec.actors)
+    prefs = [spec.actors[a].preferences for a in actors]
+    ideal = np.array([[p[k].ideal if k in p else 0.5 for k in keys] for p in prefs])
+    weight = payoffs.normalise_saliences(
+        np.array([[p[k].salience if k in p else 0.0 for k in keys] for p in prefs])
+    )
+    rho = np.array([spec.actors[a].rho for a in actors])
+    gamma = np.zeros((len(actors), len(keys), len(keys)))
+    for i, a in enumerate(actors):
+        for link in spec.actors[a].linkage:
+            gamma[i, keys.index(link.issues[0]), keys.index(link.issues[1])] += link.gamma
+    direct = payoffs.utilities(space.packages, ideal, weight, rho, gamma)
+    assert space.points == pytest.approx(direct[:, :2])
+    # The Nash point is the pair's utility of the record's Nash package.
+    nash = np.array([[record.nash_package[k] for k in keys]])
+    assert space.nash == pytest.approx(payoffs.utilities(nash, ideal, weight, rho, gamma)[0, :2])
     # Frontier by brute force in two dimensions: no package dominates a frontier point, and
     # every package off the frontier is weakly dominated by one on it.
     p = space.points

@@ -83,3 +83,19 @@ def test_equilibrium_shares_are_a_split_of_the_pie(d1: float, d2: float, horizon
     )
     assert 0.0 <= offers[0] <= 1.0
     assert values[0][0] + values[0][1] == pytest.approx(1.0)
+
+
+def test_a_shading_proposer_concedes_its_margin_by_hand() -> None:
+    # Two-sided noise of s.d. 0.03 and 0.04: margin 2·√(0.03² + 0.04²) = 0.1.
+    assert strategies.safety_margin((0.03, 0.04)) == pytest.approx(0.1)
+    assert strategies.safety_margin((0.0, 0.0)) == 0.0
+    # One round, linear pie (ideals 1 and 0), reversion worth 0.5 to the responder: the exact
+    # offer leaves it δ·0.5 = 0.45, x = 0.55; the margin moves x by 0.1 toward the responder.
+    exact, _ = strategies.equilibrium_path((1.0, 0.0), (1.0, 1.0), (0.9, 0.9), (0.5, 0.5), 1)
+    shaded, values = strategies.equilibrium_path(
+        (1.0, 0.0), (1.0, 1.0), (0.9, 0.9), (0.5, 0.5), 1, margin=0.1
+    )
+    assert exact[0] == pytest.approx(0.55) and shaded[0] == pytest.approx(0.45)
+    assert values[0] == pytest.approx((0.45, 0.55))
+    # Never past the responder's ideal.
+    assert strategies.one_issue_offer(1.0, 0.0, 1.0, 0.95, margin=0.5) == pytest.approx(0.0)

@@ -28,7 +28,7 @@ DETERMINISTIC = [
 def test_morris_finds_no_effect_of_an_unused_parameter(tmp_path: Path) -> None:
     out = tmp_path / "sens"
     args = ["sensitivity", str(BASELINE), "--method", "morris", "--samples", "4", "--reps", "1"]
-    args += ["--vary", "protocol.eu_rounds=1:8", "--vary", "actors.syria.patience=0.5:0.99"]
+    args += ["--vary", "protocol.eu_rounds=1:8", "--vary", "actors.russia.patience=0.5:0.99"]
     args += ["--workers", "2", "--out", str(out), "--quiet"]
     args += [f"--set={s}" for s in DETERMINISTIC]
     result = CliRunner().invoke(app, args)
@@ -40,8 +40,8 @@ def test_morris_finds_no_effect_of_an_unused_parameter(tmp_path: Path) -> None:
     unused = table[table["parameter"] == "protocol.eu_rounds"]
     # eu_rounds belongs to the expected-utility protocol: alternating offers never read it.
     assert (unused["mu_star"] == 0).all() and (unused["sigma"] == 0).all()
-    # Syria's patience sets what it expects from going on, so it moves some outcome.
-    used = table[table["parameter"] == "actors.syria.patience"]
+    # Russia's patience sets what it expects from going on, so it moves some outcome.
+    used = table[table["parameter"] == "actors.russia.patience"]
     assert (used["mu_star"] > 0).any()
     assert len(list((out / "plots").glob("sensitivity_*.png"))) == table["outcome"].nunique()
 

@@ -24,7 +24,9 @@ GLOSSARY: dict[str, str] = {
     "ideal point": "The value an actor would choose on an issue if it were alone.",
     "salience": "How much an issue matters to an actor compared with its other issues.",
     "threshold": "The least utility an actor accepts this round: the best of its outside option, "
-    "the status quo at the deadline (discounted) and what it expects from waiting (discounted).",
+    "what it gets if talks fail and what it expects from waiting (discounted). When only part of "
+    "a proposal would settle, that part must also leave it sure of at least its floor: what it "
+    "gets if talks fail, with the issues it cannot block still open counted at their worst.",
     "outside option": "What an actor gets by walking away (its BATNA). Its disagreement payoff is "
     "the better of this and the reversion.",
     "reversion": "The value an issue takes if it is not agreed by the deadline: the status quo.",

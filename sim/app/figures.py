@@ -99,7 +99,7 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
         for line in list(ax.lines):
             if line.get_label() == "outcome reached":
                 line.remove()
-    trace = offer_trace(spec, pair, run.trajectory)
+    trace = offer_trace(spec, record, pair, run.trajectory)
     if len(trace):
         ax.plot(trace[:, 0], trace[:, 1], "-", color="#555555", lw=1, zorder=6,
                 label="offers so far (numbered by round)")  # fmt: skip
@@ -111,7 +111,9 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
     # figure for a projector, so it is not enlarged further.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=1, fontsize=MIN_FONT,
               frameon=False)  # fmt: skip
-    ax.set_title("Utility space at the start (Nash and KS: all actors)", fontsize=MIN_FONT + 2)
+    when = "at the start" if space.basis == "initial" else "after the events"
+    ax.set_title(f"Utility space {when} (Nash and KS: each issue's veto players)",
+                 fontsize=MIN_FONT + 2)  # fmt: skip
     return fig
 
 

@@ -83,14 +83,19 @@ class RoundView:
     settled: list[str] = field(default_factory=list)  # issue labels closed this round
 
 
-def answer_of(name: str, answer: dict[str, Any]) -> Answer:
-    """An answer in words: accept when the offer is worth at least the threshold; with a finite
-    λ a close call can go the other way."""
+def answer_of(name: str, answer: dict[str, Any], spec: Scenario | None = None) -> Answer:
+    """An answer in words, as the narration gives it (`sim.narration.answer_reason`, given the
+    scenario): accept when the offer is worth at least the threshold and what would settle at
+    least the floor; with a finite λ a close call can go the other way."""
     u, t = answer["utility"], answer["threshold"]
     if answer["walkout"]:
         return Answer(name, "walks out", u, t, "its outside option beats anything on the table")
-    above = u >= t
     verdict = "accepts" if answer["accept"] else "rejects"
+    if spec is not None and "sure" in answer:
+        from sim.narration import answer_reason
+
+        return Answer(name, verdict, u, t, answer_reason(spec, name, answer))
+    above = u >= t
     reason = f"utility {u:.3f} {'≥' if above else '<'} threshold {t:.3f}"
     if answer["accept"] != above:
         reason += " (a noisy answer: λ is finite)"
@@ -160,7 +165,7 @@ def round_views(spec: Scenario, run: LiveRun) -> list[RoundView]:
                 number=offer.round + 1,
                 proposer=name[offer.proposer],
                 proposal=proposal,
-                answers=[answer_of(name[a], ans) for a, ans in offer.answers.items()],
+                answers=[answer_of(name[a], ans, spec) for a, ans in offer.answers.items()],
                 events=by_round.get(offer.round, []),
                 settled=[spec.issues[k].label for k in offer.closed],
             )

@@ -26,7 +26,7 @@ DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 def default_pair(spec: Scenario) -> tuple[str, str]:
     """The utility-space pair shown first: the first two veto players of the most salient issue
     (the single-run figure's rule)."""
-    from sim.plots.run import default_pair as pair
+    from sim.analysis.utility_space import default_pair as pair
 
     return pair(spec)
 

@@ -126,7 +126,8 @@ def _print_text(spec: Scenario, record: RunRecord, brief: bool = False) -> None:
         if out.forecast_mean is not None:
             how = f"forecast (mean {out.forecast_mean:.2f})"
         said = words(spec.issues[key], out.value).replace('"', "") or out.label
-        table.add_row(spec.issues[key].label, f"{out.value:.2f}", said, how)
+        shown = out.label if spec.issues[key].options is not None else f"{out.value:.2f}"
+        table.add_row(spec.issues[key].label, shown, said, how)
     console.print(table)
     table = Table(title="Utilities")
     table.add_column("actor")
@@ -135,11 +136,6 @@ def _print_text(spec: Scenario, record: RunRecord, brief: bool = False) -> None:
     for key, u in record.utilities.items():
         table.add_row(spec.actors[key].name, f"{u:.3f}", f"{record.utilities_discounted[key]:.3f}")
     console.print(table)
-    if record.nash_distance is not None:
-        console.print(
-            f"Distance from the Nash bargaining solution (utility space): "
-            f"{record.nash_distance:.3f}"
-        )
 
 
 @app.command()

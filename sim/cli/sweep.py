@@ -143,7 +143,7 @@ def _print_points(table: Any, limit: int = 40) -> None:
     for _, row in table.head(limit).iterrows():
         out.add_row(
             str(int(row["point"])),
-            *[f"{row[p]:.4g}" for p in params],
+            *[row[p] if isinstance(row[p], str) else f"{row[p]:.4g}" for p in params],
             f"{int(row['runs'])}" + (f" ({int(row['failed'])} failed)" if row["failed"] else ""),
             f"{row['p_agreement']:.3f} [{row['p_low']:.3f}, {row['p_high']:.3f}]",
             f"{row['mean_rounds']:.2f}",

@@ -4,6 +4,7 @@ means)."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,27 +44,39 @@ def shared_keys(results: list[Results]) -> tuple[list[str], list[str]]:
     return issues, actors
 
 
-def threshold_events(spec: Scenario, issues: list[str]) -> list[tuple[str, float, str]]:
-    """The "at least" outcomes worth comparing: for every issue and every anchor above its lowest,
-    (issue, anchor point, description), e.g. 'Russian basing ends at "reduced presence…" or higher'."""
+def threshold_events(
+    spec: Scenario, issues: list[str]
+) -> list[tuple[str, tuple[float, float], str]]:
+    """The outcomes worth comparing, as (issue, (low, high) range of final values, description):
+    on an issue on [0, 1], ending at each anchor above its lowest "or higher", e.g. 'Russian
+    basing ends at "reduced presence…" or higher'; on an issue of named options, ending at each
+    option (options have no order, so no "or higher")."""
     events = []
     for k in issues:
         issue = spec.issues[k]
+        if issue.options is not None:
+            for point, text in issue.anchors.items():
+                events.append((k, (point, point), f'{issue.label} ends at "{text}"'))
+            continue
         anchors = list(issue.anchors.items())[1:]
         for j, (point, text) in enumerate(anchors):
             more = "" if j == len(anchors) - 1 else " or higher"
-            events.append((k, point, f'{issue.label} ends at "{text}"{more} (≥ {point:g})'))
+            high = math.inf if more else point
+            events.append((k, (point, high), f'{issue.label} ends at "{text}"{more} (≥ {point:g})'))
     return events
 
 
-def _counts(runs: pd.DataFrame, column: str, at_least: float | None = None) -> tuple[int, int]:
-    """Successes and trials among completed runs: a true flag, or a value ≥ `at_least`."""
+def _counts(
+    runs: pd.DataFrame, column: str, within: tuple[float, float] | None = None
+) -> tuple[int, int]:
+    """Successes and trials among completed runs: a true flag, or a value within [low, high]."""
     x = ok_rows(runs)[column]
-    if at_least is None:
+    if within is None:
         return int(x.astype(bool).sum()), len(x)
     v = x.to_numpy(dtype=float)
     v = v[~np.isnan(v)]
-    return int(np.count_nonzero(v >= at_least - 1e-9)), v.size
+    low, high = within
+    return int(np.count_nonzero((v >= low - 1e-9) & (v <= high + 1e-9))), v.size
 
 
 def differences_table(results: list[Results], confidence: float = 0.95) -> pd.DataFrame:
@@ -95,16 +108,21 @@ def differences_table(results: list[Results], confidence: float = 0.95) -> pd.Da
         for k in issues
     ]  # fmt: skip
     props += [
-        (f"issue.{k}.at_least_{p:g}", f"probability that {text}", f"issue.{k}.value", p)
-        for k, p, text in threshold_events(spec, issues)
+        (f"issue.{k}.at_least_{low:g}" if high > low else f"issue.{k}.at_{low:g}",
+         f"probability that {text}", f"issue.{k}.value", (low, high))
+        for k, (low, high), text in threshold_events(spec, issues)
+    ]  # fmt: skip
+    means = [
+        (f"issue.{k}.value", f"mean final value of {spec.issues[k].label}")
+        for k in issues
+        if spec.issues[k].options is None  # options have no mean
     ]
-    means = [(f"issue.{k}.value", f"mean final value of {spec.issues[k].label}") for k in issues]
     means += [(f"utility.{a}", f"mean utility of {spec.actors[a].name}") for a in actors]
     rows = []
     for other in results[1:]:
-        for quantity, text, column, at_least in props:
-            s1, n1 = _counts(ref.runs, column, at_least)
-            s2, n2 = _counts(other.runs, column, at_least)
+        for quantity, text, column, within in props:
+            s1, n1 = _counts(ref.runs, column, within)
+            s2, n2 = _counts(other.runs, column, within)
             d, lo, hi = proportion_difference_interval(s1, n1, s2, n2, confidence)
             rows.append((quantity, text, "probability", other.name, s1 / n1, s2 / n2, d, lo, hi))
         for column, text in means:

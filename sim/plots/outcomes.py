@@ -161,8 +161,9 @@ def parameter_label(column: str, spec: Scenario) -> str:
 def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
     """Outcome statistics at each value of one swept parameter, in long form.
 
-    Columns: x, quantity ("agreed" | "issue.<k>.agreed" | "issue.<k>.value" | "utility.<a>"),
-    kind ("probability": Wilson interval, "mean": bootstrap interval), estimate, lo, hi, n.
+    Columns: x, quantity ("agreed" | "issue.<k>.agreed" | "issue.<k>.value" | "utility.<a>" |
+    "issue.<k>.option.<name>" for an issue of named options), kind ("probability": Wilson
+    interval, "mean": bootstrap interval), estimate, lo, hi, n.
     """
     import pandas as pd
 
@@ -171,6 +172,13 @@ def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
     ok = ok_rows(runs)
     flags = ["agreed"] + [f"issue.{k}.agreed" for k in spec.issues]
     means = [f"issue.{k}.value" for k in spec.issues] + [f"utility.{a}" for a in spec.actors]
+    # On an issue of named options: the share of runs ending at each option.
+    for k, issue in spec.issues.items():
+        for point, name in issue.anchors.items() if issue.options is not None else []:
+            ok = ok.assign(
+                **{f"issue.{k}.option.{name}": (ok[f"issue.{k}.value"] - point).abs() < 1e-6}
+            )
+            flags.append(f"issue.{k}.option.{name}")
     rows = []
     for x, group in ok.groupby(param, sort=True):
         n = len(group)
@@ -211,8 +219,8 @@ def draw_value_distribution(
 ) -> Figure:
     """Bars of the share of runs at each final value, anchors labelled on the x axis, each bar's
     share printed on it; agreed runs solid, reverted runs light (or one style per scenario when
-    `bar` is given, for comparisons). Triangles along the top mark each actor's ideal point, a
-    dashed line the reversion point."""
+    `bar` is given, for comparisons). Triangles along the top mark each actor's ideal point (its
+    best option, on an issue of named options), a dashed line the reversion point."""
     fig, ax = new_axes(ax)
     x = data["value"].to_numpy() + offset
     total = (data["agreed"] + data["reverted"]).to_numpy()
@@ -224,7 +232,8 @@ def draw_value_distribution(
     else:
         ax.bar(x, total, width, label=label, **bar)
     rows = draw_positions(spec, issue, ax, names=names) if markers else 0
-    anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap)
+    named = spec.issues[issue].options is not None
+    anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap, numbers=not named)
     # The tallest bar and its label stay below the stacked triangles along the top.
     room = 0.84 - (0.1 if names else 0.07) * max(rows - 1, 0)
     percent_axis(ax, "y", top=max(0.1, min(1.0, float(np.max(total, initial=0.0)))) / room)
@@ -239,25 +248,29 @@ def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> 
     colours = colours_of(spec)
     placed: list[tuple[float, int]] = []
     near = 0.2 if names else 0.001  # named triangles need room for the name beside them
+    options = spec.issues[issue].options
     for a, actor in spec.actors.items():
         pref = actor.preferences.get(issue)
         if pref is None or pref.salience <= 0:
             continue
+        point = pref.ideal
+        if pref.utilities is not None and options is not None:  # its best option
+            point = options.index(max(options, key=pref.utilities.get)) / (len(options) - 1)
         level = 0
-        while any(lv == level and abs(x - pref.ideal) < near for x, lv in placed):
+        while any(lv == level and abs(x - point) < near for x, lv in placed):
             level += 1
-        placed.append((pref.ideal, level))
+        placed.append((point, level))
         y = 0.97 - (0.1 if names else 0.07) * level  # axes fraction: along the top
-        ax.plot(pref.ideal, y, "v", color=colours[a], ms=12, markeredgecolor="black",
+        ax.plot(point, y, "v", color=colours[a], ms=12, markeredgecolor="black",
                 markeredgewidth=0.7, clip_on=False, transform=ax.get_xaxis_transform(),
                 label=f"wants: {short_name(spec, a)}")  # fmt: skip
         if names:
-            right = pref.ideal < 0.8
-            ax.annotate(short_name(spec, a), (pref.ideal, y), xytext=(10 if right else -10, 0),
+            right = point < 0.8
+            ax.annotate(short_name(spec, a), (point, y), xytext=(10 if right else -10, 0),
                         textcoords="offset points", va="center", ha="left" if right else "right",
                         color=colours[a], fontweight="bold", fontsize=MIN_FONT,
                         xycoords=ax.get_xaxis_transform(), annotation_clip=False)  # fmt: skip
-    ax.axvline(spec.issues[issue].reversion, color="black", ls="--", lw=1.5,
+    ax.axvline(spec.issues[issue].reversion_value, color="black", ls="--", lw=1.5,
                label="no-deal value")  # fmt: skip
     return 1 + max((level for _, level in placed), default=0)
 
@@ -394,6 +407,8 @@ def draw_sweep(
     t = table[table["quantity"] == quantity].sort_values("x")
     ax.plot(t["x"], t["estimate"], marker="o", color=colour, label=label, ls=linestyle)
     ax.fill_between(t["x"], t["lo"], t["hi"], color=colour, alpha=0.2, lw=0)
+    if t["x"].map(lambda v: isinstance(v, str)).any():  # named values: wrap their labels
+        ax.set_xticks(range(len(t)), [_wrap(str(v), 14) for v in t["x"]], fontsize=7)
     return fig
 
 
@@ -403,8 +418,10 @@ def draw_heatmap(grid: pd.DataFrame, ax: Any = None, title: str = "", cbar: str 
     fig, ax = new_axes(ax)
     values = grid.to_numpy(dtype=float)
     image = ax.imshow(values, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1)
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+    ax.set_xticks(
+        range(grid.shape[1]), [v if isinstance(v, str) else f"{v:g}" for v in grid.columns]
+    )
+    ax.set_yticks(range(grid.shape[0]), [v if isinstance(v, str) else f"{v:g}" for v in grid.index])
     if max(values.shape) <= 6:
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
@@ -589,8 +606,15 @@ def _sweep_values(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
     fig = new_figure((11, 6.2 if rows <= 2 else 6.9))
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True).ravel()
     for ax, k in zip(axes, keys, strict=False):
-        draw_sweep(table, f"issue.{k}.value", ax=ax)
-        anchor_axis(ax, spec.issues[k].anchors, width=30)
+        if spec.issues[k].options is None:
+            draw_sweep(table, f"issue.{k}.value", ax=ax)
+            anchor_axis(ax, spec.issues[k].anchors, width=30)
+        else:  # named options have no mean: the probability of each instead
+            for j, name in enumerate(spec.issues[k].options):
+                draw_sweep(table, f"issue.{k}.option.{name}", ax=ax, label=name,
+                           linestyle=["-", "--", ":", "-."][j % 4])  # fmt: skip
+            percent_axis(ax, "y")
+            ax.legend(fontsize=MIN_FONT, loc="best", title="probability of each option")
         ax.set_title(_wrap(spec.issues[k].label, 30), fontsize=MIN_FONT + 1)
     for ax in axes[len(keys) :]:
         ax.set_visible(False)
@@ -639,11 +663,12 @@ def heatmap_figures(
             "mean final value (0–1 scale of the issue's anchors)",
         ),
     }
+    values = [(f"issue.{k}.value", spec.issues[k].label) for k in keys
+              if spec.issues[k].options is None]  # named options have no mean  # fmt: skip
     figures = {}
-    for stem, items in (
-        ("heatmap_agreement", panels),
-        ("heatmap_values", [(f"issue.{k}.value", spec.issues[k].label) for k in keys]),
-    ):
+    for stem, items in (("heatmap_agreement", panels), ("heatmap_values", values)):
+        if not items:
+            continue
         question, cbar = questions[stem]
         cols = min(3, len(items))
         rows = math.ceil(len(items) / cols)

@@ -7,12 +7,12 @@ from stored results.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.analysis.utility_space import UtilitySpace, utility_space
 from sim.plots.style import (
     HIGHLIGHT,
     LIGHT,
@@ -29,70 +29,6 @@ if TYPE_CHECKING:
 
     from sim.record import RunRecord
     from sim.scenario.models import Scenario
-
-
-@dataclass
-class UtilitySpace:
-    """Two actors' view of the package space at the start of a run (before any event fires).
-
-    `points` holds both actors' utilities of every package on the grid; `frontier` indexes the
-    packages on these two actors' Pareto frontier (sorted by the first actor's utility);
-    `efficient` marks packages Pareto-efficient for all actors; `nash` and `ks` index the Nash and
-    Kalai–Smorodinsky packages of the whole (all-actor) problem, as the run record measures them.
-    """
-
-    actors: tuple[str, str]
-    packages: np.ndarray
-    points: np.ndarray
-    frontier: np.ndarray
-    efficient: np.ndarray
-    nash: int | None
-    ks: int | None
-    disagreement: np.ndarray
-    outcome: np.ndarray
-
-
-def default_pair(spec: Scenario) -> tuple[str, str]:
-    """The first two actors in the scenario's `actors:` order: a rule that never changes when
-    an actor is added further down (choose others with --actors)."""
-    first, second = list(spec.actors)[:2]
-    return first, second
-
-
-def utility_space(
-    spec: Scenario, record: RunRecord, actors: tuple[str, str] | None = None
-) -> UtilitySpace:
-    """Build the utility-space dataset from the scenario's initial utility tables (the model is
-    constructed, not run) and the run's final package."""
-    from sim import payoffs
-    from sim.analysis.solutions import kalai_smorodinsky, nash_solution, pareto_mask
-    from sim.protocols.alternating import BargainingModel
-
-    pair = actors or default_pair(spec)
-    for a in pair:
-        if a not in spec.actors:
-            raise ValueError(f"--actors: unknown actor {a!r}; expected one of {list(spec.actors)}")
-    model = BargainingModel(spec, rng=record.seed, trajectory=False)
-    tables, d = model.initial_tables, model.initial_disagreement
-    keys = list(spec.issues)
-    packages = payoffs.package_grid(spec.protocol.grid, np.full(len(keys), np.nan))
-    cols = [list(spec.actors).index(a) for a in pair]
-    points = tables[:, cols]
-    on_front = np.flatnonzero(pareto_mask(points))
-    frontier = on_front[np.lexsort((-points[on_front, 1], points[on_front, 0]))]
-    final = np.array([[record.issues[k].value for k in keys]])
-    outcome = model.utilities(final, model.ideal, model.salience)[0, cols]
-    return UtilitySpace(
-        actors=pair,
-        packages=packages,
-        points=points,
-        frontier=frontier,
-        efficient=pareto_mask(tables),
-        nash=nash_solution(tables, d),
-        ks=kalai_smorodinsky(tables, d),
-        disagreement=d[cols],
-        outcome=outcome,
-    )
 
 
 def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> Figure:
@@ -114,12 +50,12 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     # Reference points in black and white shapes: colour stays reserved for actors. Nash is drawn
     # larger than Kalai–Smorodinsky so both show when they coincide.
     marks = [
-        (space.nash, "D", 18, "Nash bargaining solution (all parties)"),
-        (space.ks, "s", 10, "Kalai–Smorodinsky point (all parties)"),
+        (space.nash, "D", 18, "Nash bargaining solution (each issue's veto parties)"),
+        (space.ks, "s", 10, "Kalai–Smorodinsky point (each issue's veto parties)"),
     ]
-    for index, marker, size, label in marks:
-        if index is not None:
-            ax.plot(*p[index], marker, color="white", mec="black", mew=2.2, ms=size, label=label,
+    for point, marker, size, label in marks:
+        if point is not None:
+            ax.plot(*point, marker, color="white", mec="black", mew=2.2, ms=size, label=label,
                     zorder=5)  # fmt: skip
     case = rubinstein_case(spec)
     if case is not None and set(space.actors) == {case.first, case.second}:
@@ -166,12 +102,13 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
             if text:
                 r, g, b = to_rgb(colour)
                 dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5  # relative luminance
-                ax.text(x, y, f"{round(value, 2):g}", ha="center", va="center",
+                ax.text(x, y, _shown(spec, k, value, 12), ha="center", va="center",
                         fontsize=MIN_FONT, color="white" if dark else "black",
                         zorder=3)  # fmt: skip
     for y, k in enumerate(keys):
         out = record.issues[k]
-        ax.text(end, y, f"{out.value:.2f}", ha="center", va="center", fontsize=MIN_FONT + 1,
+        ax.text(end, y, _shown(spec, k, out.value, 14, 2), ha="center", va="center",
+                fontsize=MIN_FONT + 1,
                 fontweight="bold" if out.agreed else "normal",
                 color="black" if out.agreed else "#666666")  # fmt: skip
     ax.axvline(n + 0.65, color="black", lw=1.5)
@@ -260,11 +197,26 @@ def run_figures(
     a, b = space.actors
     chosen = "the pair you chose" if actors else (
         "the first two parties in the scenario file; --actors A,B shows another pair")  # fmt: skip
+    when = ("Utilities at the start of the run (no event changed a preference)"
+            if space.basis == "initial" else
+            "Utilities as the run ended, after the events that changed preferences")  # fmt: skip
     ask(fig, "How good is the outcome, compared with what was possible?",
-        f"Showing {short_name(spec, a)} and {short_name(spec, b)} ({chosen}). Utilities at the "
-        "start of the run, before any event." + _linkage_note(spec, record, space))  # fmt: skip
+        f"Showing {short_name(spec, a)} and {short_name(spec, b)} ({chosen}). {when}; Nash and "
+        "Kalai–Smorodinsky with each issue bargained by its veto parties."
+        + _linkage_note(spec, record, space))  # fmt: skip
     figures["utility_space"] = fig
     return figures
+
+
+def _shown(spec: Scenario, issue: str, value: float, width: int, digits: int = 0) -> str:
+    """A value as a cell of the offer grid: the option's name (wrapped to `width`) on an issue
+    of named options, else the number (`digits` decimals, or as few as it needs)."""
+    import textwrap
+
+    item = spec.issues[issue]
+    if item.options is not None:
+        return textwrap.fill(item.option_at(value) or "", width)
+    return f"{value:.{digits}f}" if digits else f"{round(value, 2):g}"
 
 
 def _story(spec: Scenario, record: RunRecord) -> str:

@@ -170,14 +170,16 @@ def label_bars(ax: Any, bars: Any, values: Iterable[float], fmt: str = "{:.0%}",
     ax.bar_label(bars, labels=labels, padding=3, fontsize=MIN_FONT, **kwargs)
 
 
-def anchor_axis(ax: Any, anchors: dict[float, str], axis: str = "y", width: int = 22) -> None:
+def anchor_axis(
+    ax: Any, anchors: dict[float, str], axis: str = "y", width: int = 22, numbers: bool = True
+) -> None:
     """Label an issue axis with its anchors ('0.5: reduced presence…'), wrapped to `width`
-    characters."""
+    characters; `numbers=False` shows the names alone (an issue of named options has no scale)."""
     import textwrap
 
     ticks = list(anchors)
     labels = [
-        f"{p:g}: " + textwrap.fill(text, width, break_long_words=False)
+        (f"{p:g}: " if numbers else "") + textwrap.fill(text, width, break_long_words=False)
         for p, text in anchors.items()
     ]
     if axis == "y":

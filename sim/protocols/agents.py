@@ -4,7 +4,7 @@ for utilities and the strategy functions for what to demand, offer and accept.""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import mesa
@@ -19,14 +19,19 @@ if TYPE_CHECKING:
 
 @dataclass
 class Answer:
-    """A responder's reply and its reason: utility against threshold (or a walk-out), and the
-    probability `p` with which it accepts such an offer (0 or 1 unless λ is finite)."""
+    """A reply and its reason: the proposal's utility against the threshold and what the
+    settlement judged (the issues that would close, as indices) is sure to give against the
+    floor; or a walk-out. `p` is the probability with which it accepts such an answer's margin
+    (0 or 1 unless λ is finite)."""
 
     accept: bool
     utility: float
     threshold: float
     walkout: bool = False
     p: float = 0.0
+    settlement: list[int] = field(default_factory=list)
+    sure: float = math.nan  # what the settlement is sure to give it
+    floor: float = math.nan  # what it must be sure of
 
 
 class Negotiator(mesa.Agent):
@@ -37,6 +42,8 @@ class Negotiator(mesa.Agent):
         self.key, self.index, self.spec = key, index, spec
         self.aspiration: float | None = None  # reciprocal strategy state
         self.last_seen: float | None = None  # own utility of the last offer made by others
+        self.draw: tuple[int, float] | None = None  # this round's uniform draw for noisy answers
+        self._threshold: tuple[int, float] | None = None  # this round's threshold
 
     @property
     def bargaining(self) -> BargainingModel:
@@ -63,22 +70,66 @@ class Negotiator(mesa.Agent):
         choice = strategies.choose_offer(own, self.demand(t), margins)
         return m.grid[choice], choice
 
-    def respond(self, package: np.ndarray, row: int | None, t: int) -> Answer:
-        """Accept or reject by comparing the package's utility with the acceptance threshold."""
+    def walks_out(self) -> bool:
+        """Whether its outside option beats anything still on the table (its best utility)."""
         m, i = self.bargaining, self.index
-        u = m.utility_of(package, i) if row is None else float(m.true_utilities()[row, i])
+        return bool(m.outside[i] > m.best_utility(i) + 1e-12)
+
+    def threshold(self, t: int) -> float:
+        """What a proposal must be worth to it at round t: its outside option, what it expects
+        from going on (δ × its demand next round), and its disagreement payoff, undiscounted: as
+        Faratin's reservation value, a concession or reciprocal player never accepts less. An
+        equilibrium player counts the reversion discounted to the deadline, as backward induction
+        does."""
+        m, i = self.bargaining, self.index
         outside, delta = m.outside[i], m.patience[i]
-        if outside > m.best_utility(i) + 1e-12:
-            return Answer(False, u, float(outside), walkout=True)
-        self.observe(u)
-        reversion_now = m.reversion_utility(i) * delta ** (m.deadline - t)
+        if self.spec.strategy.type == "equilibrium":
+            floor = m.reversion_utility(i) * delta ** (m.deadline - t)
+        else:
+            floor = m.disagreement(i)
         continuation = delta * self.demand(t + 1) if t + 1 < m.deadline else -math.inf
-        threshold = strategies.acceptance_threshold(
-            -math.inf if np.isnan(outside) else float(outside), reversion_now, continuation
+        return float(
+            strategies.acceptance_threshold(
+                -math.inf if np.isnan(outside) else float(outside), float(floor), continuation
+            )
         )
-        p = strategies.accept_probability(u, threshold, float(m.rationality[i]))
-        accept = p >= 1.0 or (p > 0.0 and m.rng.random() < p)
-        return Answer(bool(accept), u, threshold, p=float(p))
+
+    def floor(self, t: int, completes: bool) -> float:
+        """What it must be sure of from a settlement: its disagreement payoff, or, when the
+        settlement leaves some issue it vetoes open (so it keeps its outside option should that
+        issue fail), the utility of the reversion alone. Equilibrium players: their threshold's
+        own floor (the reversion discounted to the deadline, or the outside option)."""
+        m, i = self.bargaining, self.index
+        outside = -math.inf if np.isnan(m.outside[i]) else float(m.outside[i])
+        if self.spec.strategy.type == "equilibrium":
+            return max(outside, m.reversion_utility(i) * m.patience[i] ** (m.deadline - t))
+        return m.disagreement(i) if completes else m.reversion_utility(i)
+
+    def judge(
+        self, offer: float, sure: float, t: int, completes: bool = True, proposer: bool = False
+    ) -> Answer:
+        """Answer a proposal worth `offer` to it when the settlement it would actually get is
+        worth at least `sure`: the proposal must clear its threshold and the settlement its floor.
+        The answer is yes with probability σ(λ·m) on the smaller margin m (exact when λ = ∞), one
+        uniform draw per round. The proposer judges only the settlement, and exactly: the
+        proposal is its own."""
+        m = self.bargaining
+        floor = self.floor(t, completes)
+        if proposer:
+            threshold, margin, rationality = math.nan, sure - floor, math.inf
+        else:
+            if self._threshold is None or self._threshold[0] != t:  # fixed within a round
+                self._threshold = (t, self.threshold(t))
+            threshold = self._threshold[1]
+            margin = min(offer - threshold, sure - floor)
+            rationality = float(m.rationality[self.index])
+        p = strategies.accept_probability(margin, 0.0, rationality)
+        if 0.0 < p < 1.0 and (self.draw is None or self.draw[0] != t):
+            self.draw = (t, float(m.rng.random()))
+        accept = p >= 1.0 or (p > 0.0 and self.draw is not None and self.draw[1] < p)
+        return Answer(
+            bool(accept), float(offer), threshold, p=float(p), sure=float(sure), floor=float(floor)
+        )
 
     def observe(self, utility: float) -> None:
         """Reciprocal strategy: concede in proportion to what the others just conceded."""

@@ -8,6 +8,7 @@ open issue accepts or rejects it. The agents are thin: the maths is in `sim.payo
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mesa
@@ -16,7 +17,8 @@ import numpy as np
 from sim import payoffs, strategies
 from sim.events import EventBook
 from sim.protocols.agents import Answer, Negotiator
-from sim.protocols.arrays import scenario_arrays
+from sim.protocols.arrays import PARAMETERS, scenario_arrays
+from sim.protocols.references import distance, references
 from sim.record import IssueOutcome, Offer, RunRecord
 from sim.scenario.models import Scenario
 
@@ -31,14 +33,16 @@ class BargainingModel(mesa.Model):
         self.issue_keys, self.actor_keys = self.base["issues"], self.base["actors"]
         n_a, n_k = len(self.actor_keys), len(self.issue_keys)
         # Per-run copies of the parameters events may change (the scenario stays untouched).
-        for name in ("ideal", "salience", "outside", "patience", "capability", "rationality"):
+        for name in PARAMETERS:
             setattr(self, name, self.base[name].copy())
         self.rho, self.gamma, self.full_grid = (
             self.base["rho"],
             self.base["gamma"],
             self.base["grid"],
         )
+        self.options, self.levels = self.base["options"], self.base["levels"]
         self.reversion, self.veto = self.base["reversion"], self.base["veto"]
+        self.vetoes = [set(np.flatnonzero(self.veto[:, j]).tolist()) for j in range(n_a)]
         self.deadline = spec.protocol.deadline
         # Perception noise, drawn once per run: observer o sees target j's ideal points with
         # additive Gaussian error and saliences with multiplicative log-normal error.
@@ -47,6 +51,13 @@ class BargainingModel(mesa.Model):
         self.salience_error = np.exp(self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise)
         for i in range(n_a):
             self.ideal_error[i, i], self.salience_error[i, i] = 0.0, 1.0
+        # On issues of named options, additive error of the same s.d. on each option's utility
+        # (drawn after the others, so scenarios without options keep their random streams).
+        self.option_error = {}
+        for k, table in self.options.items():
+            error = self.rng.normal(0.0, 1.0, (n_a, n_a, table.shape[1])) * noise
+            error[np.arange(n_a), np.arange(n_a)] = 0.0
+            self.option_error[k] = error
         order = spec.protocol.order or self.actor_keys
         self.rotation = [self.actor_keys.index(a) for a in order]
         self.negotiators = [
@@ -69,27 +80,20 @@ class BargainingModel(mesa.Model):
         if "tables" not in self.base:
             weight = payoffs.normalise_saliences(self.base["salience"])
             self.base["tables"] = payoffs.grid_utilities(
-                self.spec.protocol.grid,
+                self.levels,
                 self.base["ideal"],
                 weight,
                 self.rho,
                 self.gamma,
                 self.full_grid,
+                self.options,
             )
         return self.base["tables"]
 
     @property
     def initial_disagreement(self) -> np.ndarray:
         """Every actor's disagreement payoff before anything closes or fires."""
-        if "disagreement" not in self.base:
-            weight = payoffs.normalise_saliences(self.base["salience"])
-            reversion = payoffs.utilities(
-                self.reversion[None, :], self.base["ideal"], weight, self.rho, self.gamma
-            )[0]
-            self.base["disagreement"] = payoffs.disagreement_payoffs(
-                reversion, self.base["outside"]
-            )
-        return self.base["disagreement"]
+        return np.array(list(references(self.spec)["disagreement"].values()))
 
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
@@ -102,9 +106,9 @@ class BargainingModel(mesa.Model):
         """Rows of the full grid that make up the current grid, when every closed value is a
         grid level (then tables are sliced, not recomputed); None otherwise."""
         if "rows" not in self._tables:
-            levels = np.linspace(0.0, 1.0, self.spec.protocol.grid)
             closed = ~np.isnan(self.closed)
-            on_grid = np.all(np.isclose(self.closed[closed, None], levels).any(axis=1))
+            steps = [self.closed[k] * (self.levels[k] - 1) for k in np.flatnonzero(closed)]
+            on_grid = all(abs(x - round(x)) < 1e-9 for x in steps)
             rows = None
             if on_grid:
                 match = np.isclose(self.full_grid[:, closed], self.closed[closed])
@@ -118,7 +122,7 @@ class BargainingModel(mesa.Model):
         if "grid" not in self._tables:
             rows = self._rows()
             self._tables["grid"] = (
-                payoffs.package_grid(self.spec.protocol.grid, self.closed)
+                payoffs.package_grid(self.levels, self.closed)
                 if rows is None
                 else self.full_grid[rows]
             )
@@ -132,13 +136,18 @@ class BargainingModel(mesa.Model):
             n_a, n_k = self.ideal.shape
             ideal = np.clip(self.ideal[None] + self.ideal_error, 0.0, 1.0).reshape(-1, n_k)
             weight = payoffs.normalise_saliences(self.salience[None] * self.salience_error)
+            options = {
+                k: np.clip(table[None] + self.option_error[k], 0.0, 1.0).reshape(n_a * n_a, -1)
+                for k, table in self.options.items()
+            }
             seen = payoffs.grid_utilities(
-                self.spec.protocol.grid,
+                self.levels,
                 ideal,
                 weight.reshape(-1, n_k),
                 np.tile(self.rho, n_a),
                 np.tile(self.gamma, (n_a, 1, 1)),
                 self.full_grid,
+                options,
             )
             self._full["seen"] = seen.reshape(len(self.full_grid), n_a, n_a)
         return self._full["seen"]
@@ -148,10 +157,9 @@ class BargainingModel(mesa.Model):
         sliced from the full-grid table where possible."""
         rows = self._rows()
         if rows is None:
-            ideal, salience = (
-                (self.ideal, self.salience) if observer is None else self.perceived(observer)
-            )
-            return self.utilities(self.grid, ideal, salience)
+            if observer is None:
+                return self.utilities(self.grid, self.ideal, self.salience)
+            return self.utilities(self.grid, *self.perceived(observer))
         seen = self._seen_full()
         if observer is None:
             diagonal = np.arange(seen.shape[1])
@@ -159,11 +167,17 @@ class BargainingModel(mesa.Model):
         return seen[rows, observer]
 
     def utilities(
-        self, packages: np.ndarray, ideal: np.ndarray, salience: np.ndarray
+        self,
+        packages: np.ndarray,
+        ideal: np.ndarray,
+        salience: np.ndarray,
+        options: payoffs.Options | None = None,
     ) -> np.ndarray:
-        """Utilities (n, A) of packages for the given (true or perceived) preferences."""
+        """Utilities (n, A) of packages for the given (true or perceived) preferences; option
+        tables default to the true ones."""
         weight = payoffs.normalise_saliences(salience)
-        return payoffs.utilities(packages, ideal, weight, self.rho, self.gamma)
+        tables = self.options if options is None else options
+        return payoffs.utilities(packages, ideal, weight, self.rho, self.gamma, tables)
 
     def true_utilities(self) -> np.ndarray:
         """Every actor's true utility of every grid package: (n, A)."""
@@ -177,7 +191,9 @@ class BargainingModel(mesa.Model):
 
     def best_utility(self, i: int) -> float:
         """The most actor i can get from any package, given what is already closed."""
-        return float(self.true_utilities()[:, i].max())
+        if "best" not in self._tables:
+            self._tables["best"] = self.true_utilities().max(axis=0).tolist()
+        return self._tables["best"][i]
 
     def reversion_package(self) -> np.ndarray:
         """What holds if nothing more is agreed: closed issues as closed, open ones reverted."""
@@ -197,23 +213,27 @@ class BargainingModel(mesa.Model):
     def disagreement(self, i: int) -> float:
         """Actor i's disagreement payoff: max of reversion utility and outside option."""
         if "d" not in self._tables:
-            self._tables["d"] = self._disagreements()
-        return float(self._tables["d"][i])
+            self._tables["d"] = self._disagreements().tolist()
+        return self._tables["d"][i]
 
-    def perceived(self, observer: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ideal points and saliences of every actor as `observer` sees them."""
+    def perceived(self, observer: int) -> tuple[np.ndarray, np.ndarray, payoffs.Options]:
+        """Ideal points, saliences and option utilities of every actor as `observer` sees them."""
         ideal = np.clip(self.ideal + self.ideal_error[observer], 0.0, 1.0)
-        return ideal, self.salience * self.salience_error[observer]
+        options = {
+            k: np.clip(table + self.option_error[k][observer], 0.0, 1.0)
+            for k, table in self.options.items()
+        }
+        return ideal, self.salience * self.salience_error[observer], options
 
     def offer_tables(self, proposer: int) -> tuple[np.ndarray, np.ndarray]:
         """The proposer's own utility of each grid package and, as it perceives them, every other
         open-issue veto player's margin over its disagreement payoff."""
         key = ("offer", proposer)
         if key not in self._tables:
-            ideal, salience = self.perceived(proposer)
             seen = self._grid_table(proposer)
             seen_d = payoffs.disagreement_payoffs(
-                self.utilities(self.reversion_package()[None, :], ideal, salience)[0], self.outside
+                self.utilities(self.reversion_package()[None, :], *self.perceived(proposer))[0],
+                self.outside,
             )
             others = self.responders(proposer)
             margins = seen[:, others] - seen_d[others]
@@ -224,15 +244,16 @@ class BargainingModel(mesa.Model):
     def _equilibrium(self, i: int) -> tuple[list[float], list[tuple[float, float]]]:
         key = ("eq", i)
         if key not in self._tables:
-            ideal, _ = self.perceived(i)
-            first = self.rotation[0]
+            ideal = self.perceived(i)[0]
+            noise = self.base["noise"]
             path = strategies.equilibrium_path(
                 (float(ideal[0, 0]), float(ideal[1, 0])),
                 (float(self.rho[0]), float(self.rho[1])),
                 (float(self.patience[0]), float(self.patience[1])),
                 (self.disagreement(0), self.disagreement(1)),
                 self.deadline,
-                first=first,
+                first=self.rotation[0],
+                margin=strategies.safety_margin((float(noise[0]), float(noise[1]))),
             )
             self._tables[key] = path
         return self._tables[key]
@@ -292,61 +313,133 @@ class BargainingModel(mesa.Model):
             return
         proposer, open_ = self.recognise(), self.open_issues()
         package, row = self.negotiators[proposer].propose(self.round)
-        answers = {
-            j: self.negotiators[j].respond(package, row, self.round)
-            for j in self.responders(proposer)
-        }
-        closed_now = self._settle(proposer, package, answers)
+        answers, own, closed_now = self._settle(proposer, package, row)
         if self.keep_trajectory:
             self.trajectory.append(
                 Offer(
                     round=self.round,
                     proposer=self.actor_keys[proposer],
                     package={self.issue_keys[k]: float(package[k]) for k in open_},
-                    answers={
-                        self.actor_keys[j]: {
-                            "accept": a.accept,
-                            "utility": a.utility,
-                            "threshold": a.threshold,
-                            "walkout": a.walkout,
-                            "p": a.p,
-                        }
-                        for j, a in answers.items()
-                    },
+                    answers={self.actor_keys[j]: self._answer_data(a) for j, a in answers.items()},
                     closed=closed_now,
                     events=fired,
+                    proposer_answer=None if own.accept else self._answer_data(own),
                 )
             )
         self.round += 1
         if self.round >= self.deadline or not self.open_issues():
             self._finish()
 
-    def _settle(self, proposer: int, package: np.ndarray, answers: dict[int, Answer]) -> list[str]:
-        """Close what the answers allow; walk-outs revert every issue the walker vetoes."""
-        closed: list[str] = []
-        for j, a in answers.items():
-            if a.walkout:
+    def _answer_data(self, a: Answer) -> dict[str, Any]:
+        """An answer as trajectory data."""
+        return {
+            "accept": a.accept,
+            "utility": a.utility,
+            "threshold": a.threshold,
+            "walkout": a.walkout,
+            "p": a.p,
+            "settlement": [self.issue_keys[k] for k in a.settlement],
+            "sure": a.sure,
+            "floor": a.floor,
+        }
+
+    def settlement_utilities(
+        self, package: np.ndarray, settled: list[int], judges: list[int]
+    ) -> np.ndarray:
+        """What each judge is sure to get if exactly the issues `settled` close at `package`'s
+        values: closed issues as they are, the open issues it vetoes at their reversion (its veto
+        can hold them there), and the open issues it cannot veto at the worst value for it."""
+        open_ = np.isnan(self.closed)
+        rest = open_.copy()
+        rest[settled] = False
+        values = np.where(open_, np.where(rest, self.reversion, package), self.closed)
+        packages = values[None].repeat(len(judges), axis=0)
+        free = rest[None] & ~self.veto[:, judges].T
+        if "worst" not in self._full:
+            self._full["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)
+            self._full["weight"] = payoffs.normalise_saliences(self.salience)
+        weight = self._full["weight"][judges]
+        return payoffs.guaranteed_utilities(
+            packages,
+            free,
+            self.ideal[judges],
+            weight,
+            self.rho[judges],
+            self.gamma[judges],
+            {k: t[judges] for k, t in self.options.items()},
+            self._full["worst"][judges],
+        )
+
+    def _sure(self, package: np.ndarray, settled: list[int], judges: list[int]) -> dict[int, float]:
+        """`settlement_utilities` by judge."""
+        values = self.settlement_utilities(package, settled, judges)
+        return {j: float(v) for j, v in zip(judges, values, strict=True)}
+
+    def _settle(
+        self, proposer: int, package: np.ndarray, row: int | None
+    ) -> tuple[dict[int, Answer], Answer, list[str]]:
+        """Answers to the proposal and what closes. Walk-outs revert every issue the walker
+        vetoes. Then every veto player judges the proposal and the settlement it would actually
+        get: first everything open; while some veto player rejects, the issues it vetoes drop out
+        (with `partial`; without it nothing closes) and the veto players of what is left judge
+        that smaller settlement. The proposer judges exactly; the others as their λ says. The
+        reciprocal strategy observes the proposal once, when it is first judged."""
+        t, closed = self.round, []
+        answers: dict[int, Answer] = {}
+        responders = self.responders(proposer)
+        table = None if row is None else self.true_utilities()[row]
+        offer = {
+            j: self.utility_of(package, j) if table is None else float(table[j])
+            for j in [*responders, proposer]
+        }
+        for j in responders:
+            if self.negotiators[j].walks_out():
+                answers[j] = Answer(False, self.best_utility(j), float(self.outside[j]), True)
                 for k in self.open_issues():
                     if self.veto[k, j]:
                         self.close(k, self.reversion[k], agreed=False)
                         closed.append(self.issue_keys[k])
                 self.breakdown = self.breakdown or f"walkout:{self.actor_keys[j]}"
-        open_ = self.open_issues()
-        if not open_:
-            return closed
-        yes = {j for j, a in answers.items() if a.accept} | {proposer}
-        if all(set(np.flatnonzero(self.veto[k])) <= yes for k in open_):
-            agreed = open_
-        elif self.spec.protocol.partial:
-            agreed = [k for k in open_ if set(np.flatnonzero(self.veto[k])) <= yes]
-        else:
-            agreed = []
-        for k in agreed:
+        open_ = set(self.open_issues())
+        settled = set(open_)
+        mine = {j: self.vetoes[j] & open_ for j in [*responders, proposer]}
+        judges = [j for j in responders if j not in answers]
+        if mine[proposer]:
+            judges.append(proposer)
+        own = Answer(True, math.nan, math.nan)
+        sure = dict(offer)  # when everything open settles, the settlement is the proposal ...
+        if closed and settled and judges:  # ... unless a walk-out reverted some of it
+            sure.update(self._sure(package, sorted(settled), judges))
+        first = True
+        while settled and judges:
+            for j in judges:
+                n = self.negotiators[j]
+                if first and j != proposer:
+                    n.observe(offer[j])
+                answer = n.judge(offer[j], sure[j], t, mine[j] <= settled, proposer=j == proposer)
+                answer.settlement = sorted(settled)
+                if j == proposer:
+                    own = answer
+                else:
+                    answers[j] = answer
+            no = [j for j in judges if not (own if j == proposer else answers[j]).accept]
+            if not no:
+                break
+            if not self.spec.protocol.partial:
+                settled = set()
+                break
+            for j in no:
+                settled -= mine[j]
+            judges = [j for j in judges if j not in no and mine[j] & settled]
+            first = False
+            if settled and judges:
+                sure.update(self._sure(package, sorted(settled), judges))
+        for k in sorted(settled):
             self.close(k, float(package[k]), agreed=True)
             closed.append(self.issue_keys[k])
-        if agreed:
+        if settled:
             self.last_proposer = self.actor_keys[proposer]
-        return closed
+        return answers, own, closed
 
     def _finish(self) -> None:
         """At the deadline every open issue takes its reversion point."""
@@ -364,14 +457,18 @@ class BargainingModel(mesa.Model):
         return self.record()
 
     def record(self, seed: int = 0) -> RunRecord:
-        """The run record of MODEL.md §5."""
+        """The run record of MODEL.md §5. Each actor's payoff is its utility of the outcome or,
+        when the run ends without full agreement, its outside option where that is higher."""
         outcome = self.closed.copy()
         u = self.utilities(outcome[None, :], self.ideal, self.salience)[0]
         settled = max(self.closed_round.values(), default=0)
         settle_t = self.deadline if self.breakdown == "deadline" else settled
         delta = self.patience
         agreed = len(self.agreed_issues) == len(self.issue_keys)
-        nash_distance, nash_package = self._nash(u)
+        took = ~np.isnan(self.outside) & (self.outside > u) & (not agreed)
+        pay = np.where(took, self.outside, u)
+        utilities = {a: float(pay[i]) for i, a in enumerate(self.actor_keys)}
+        refs = _copied(references(self.spec, self.events.order))
         return RunRecord(
             scenario=self.spec.name,
             seed=seed,
@@ -387,30 +484,30 @@ class BargainingModel(mesa.Model):
                     agreed=k in self.agreed_issues,
                     label=self.spec.issues[k].label_of(float(outcome[i])),
                     round=self.closed_round.get(k),
+                    option=self.spec.issues[k].option_at(float(outcome[i])),
                 )
                 for i, k in enumerate(self.issue_keys)
             },
-            utilities={a: float(u[i]) for i, a in enumerate(self.actor_keys)},
+            utilities=utilities,
             utilities_discounted={
-                a: float(payoffs.discounted(u[i], delta[i], settle_t))
+                a: float(payoffs.discounted(pay[i], delta[i], settle_t))
                 for i, a in enumerate(self.actor_keys)
             },
             events=self.events.fired,
-            nash_distance=nash_distance,
-            nash_package=nash_package,
+            nash_distance=distance(utilities, refs["nash"]),
+            nash_package=refs["nash"]["package"],
             trajectory=self.trajectory,
+            took_outside={a: bool(took[i]) for i, a in enumerate(self.actor_keys)},
+            references=refs,
+            equilibrium_distance=distance(utilities, refs["equilibrium"]),
         )
 
-    def _nash(self, outcome_utility: np.ndarray) -> tuple[float | None, dict[str, float] | None]:
-        """Distance in utility space from the outcome to the Nash bargaining solution over the
-        initial package grid and disagreement point (None when no package beats disagreement)."""
-        from sim.analysis.solutions import nash_solution, utility_distance
 
-        if "nash" not in self.base:
-            self.base["nash"] = nash_solution(self.initial_tables, self.initial_disagreement)
-        index = self.base["nash"]
-        if index is None:
-            return None, None
-        point = self.initial_tables[index]
-        package = {k: float(self.full_grid[index, i]) for i, k in enumerate(self.issue_keys)}
-        return utility_distance(outcome_utility, point), package
+def _copied(data: Any) -> Any:
+    """A copy of nested dicts and lists of plain values (each record owns its references; the
+    cached ones are shared by every run of the scenario). Several times faster than deepcopy."""
+    if isinstance(data, dict):
+        return {k: _copied(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copied(v) for v in data]
+    return data

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from sim import payoffs
-from sim.scenario.models import Scenario
+from sim.scenario.models import Actor, Scenario
+
+# The per-actor parameters that events can change.
+PARAMETERS = ("ideal", "salience", "outside", "patience", "capability", "rationality")
 
 _SCENARIOS: OrderedDict[int, tuple[Scenario, dict[str, Any]]] = OrderedDict()
 
@@ -32,8 +36,21 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
                     for k in issues
                 ]
                 for a in specs
-            ]
+            ],
+            dtype=float,
         )
+
+    # Issues of named options: each actor's utility of each option (0 without a preference: its
+    # salience there is 0 anyway). Their "ideal" is the point of the option it likes best.
+    options: dict[int, np.ndarray] = {}
+    ideal = per_issue("ideal", 0.5)
+    for k, key in enumerate(issues):
+        names = spec.issues[key].options
+        if names is not None:
+            table = np.array([_option_utilities(a, key, names) for a in specs])
+            options[k] = table
+            ideal[:, k] = table.argmax(axis=1) / (len(names) - 1)
+    levels = [spec.issues[k].levels(spec.protocol.grid) for k in issues]
 
     gamma = np.zeros((len(actors), len(issues), len(issues)))
     for i, a in enumerate(specs):
@@ -42,7 +59,7 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
     arrays: dict[str, Any] = {
         "issues": issues,
         "actors": actors,
-        "ideal": per_issue("ideal", 0.5),
+        "ideal": ideal,
         "salience": per_issue("salience", 0.0),
         "rho": np.array([a.rho for a in specs]),
         "gamma": gamma,
@@ -53,14 +70,36 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
         "capability": np.array([a.capability for a in specs]),
         "rationality": np.array([a.rationality for a in specs]),
         "noise": np.array([a.perception_noise for a in specs]),
-        "reversion": np.array([spec.issues[k].reversion for k in issues]),
+        "reversion": np.array([spec.issues[k].reversion_value for k in issues]),
         "veto": np.array([[a in spec.issues[k].veto for a in actors] for k in issues]),
-        "grid": payoffs.package_grid(spec.protocol.grid, np.full(len(issues), np.nan)),
+        "options": options,
+        "levels": levels,
+        "grid": payoffs.package_grid(levels, np.full(len(issues), np.nan)),
     }
-    for value in arrays.values():
+    for value in [*arrays.values(), *options.values()]:
         if isinstance(value, np.ndarray):
             value.flags.writeable = False  # shared by every run of this scenario
     _SCENARIOS[id(spec)] = (spec, arrays)
     if len(_SCENARIOS) > 64:
         _SCENARIOS.popitem(last=False)
     return arrays
+
+
+def _option_utilities(actor: Actor, issue: str, names: list[str]) -> list[float]:
+    """An actor's utility of each option of an issue (0 where it states no preference)."""
+    pref = actor.preferences.get(issue)
+    if pref is None or pref.utilities is None:
+        return [0.0] * len(names)
+    return [pref.utilities[o] for o in names]
+
+
+def parameters_after(spec: Scenario, fired: Sequence[int]) -> dict[str, np.ndarray]:
+    """Copies of the per-actor parameters (`PARAMETERS`) after the effects of events `fired`
+    (indices into `spec.events`, in firing order), as a run that saw them holds them."""
+    from sim.events import apply_effects
+
+    base = scenario_arrays(spec)
+    params = {name: base[name].copy() for name in PARAMETERS}
+    for e in fired:
+        apply_effects(spec.events[e].effects, params, base["actors"], base["issues"])
+    return params

@@ -1,7 +1,9 @@
 """The expected-utility protocol on a whole scenario: one forecast per issue (MODEL.md §2b).
 
 Each issue is forecast on its own from the actors that care about it (salience > 0): positions
-are their ideal points, saliences their per-actor normalised weights, capabilities as given.
+are their ideal points, saliences their per-actor normalised weights, capabilities as given. An
+issue of named options is read as ordered as listed, each actor at its best option, and the
+forecast is the option nearest the final weighted median.
 """
 
 from __future__ import annotations
@@ -29,19 +31,26 @@ def run_expected_utility(spec: Scenario) -> RunRecord:
         forecast = forecast_issue(
             capability[who], ideal[who, k], weight[who, k], rounds=spec.protocol.eu_rounds
         )
-        outcome[k] = forecast.forecast
+        issue = spec.issues[key]
+        value = float(forecast.forecast)
+        if issue.options is not None:  # snap to the nearest option
+            value = issue.value_of(issue.option_at(value) or "")
+        outcome[k] = value
         medians[key], means[key] = forecast.medians, forecast.means
         movers = [a for a, cares in zip(actors, who, strict=True) if cares]
         positions[key] = {
             a: [float(p[j]) for p in forecast.positions] for j, a in enumerate(movers)
         }
         results[key] = IssueOutcome(
-            value=float(forecast.forecast),
+            value=value,
             agreed=False,
-            label=spec.issues[key].label_of(float(forecast.forecast)),
+            label=issue.label_of(value),
             forecast_mean=float(forecast.mean),
+            option=issue.option_at(value),
         )
-    u = payoffs.utilities(outcome[None, :], ideal, weight, base["rho"], base["gamma"])[0]
+    u = payoffs.utilities(
+        outcome[None, :], ideal, weight, base["rho"], base["gamma"], base["options"]
+    )[0]
     return RunRecord(
         scenario=spec.name,
         seed=0,

@@ -5,9 +5,19 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _unit_or_name(value: float | str) -> float | str:
+    if not isinstance(value, str) and not 0.0 <= value <= 1.0:
+        bound = "less than or equal to 1" if value > 1.0 else "greater than or equal to 0"
+        raise ValueError(f"Input should be {bound} (a value on [0, 1], or an option's name)")
+    return value
+
+
+UnitOrName = Annotated[float | str, AfterValidator(_unit_or_name)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
@@ -18,7 +28,8 @@ class Strict(BaseModel):
 
 
 class Issue(Strict):
-    """One dimension of the deal, valued on [0, 1] with labelled anchor points."""
+    """One dimension of the deal: a position on [0, 1] with labelled anchor points, or one of a
+    list of named options (then every actor states its utility of each option)."""
 
     label: str = Field(description="Human-readable name of the issue.")
     anchors: dict[float, str] = Field(
@@ -27,9 +38,13 @@ class Issue(Strict):
     )
     options: list[str] | None = Field(
         default=None,
-        description="Named options mapped evenly onto [0, 1] (an alternative to anchors).",
+        description="Named options (an alternative to anchors): the issue ends at one of them, "
+        "and each actor gives its utility of each option instead of an ideal point.",
     )
-    reversion: Unit = Field(description="Value that holds if no agreement is reached on the issue.")
+    reversion: UnitOrName = Field(
+        description="Value that holds if no agreement is reached on the issue (an option's name "
+        "on an issue of named options)."
+    )
     veto: list[Name] = Field(min_length=1, description="Actors whose consent the issue needs.")
 
     @field_validator("anchors")
@@ -47,11 +62,41 @@ class Issue(Strict):
                 raise ValueError("give either anchors or options, not both")
             if len(self.options) < 2:
                 raise ValueError("options needs at least two named options")
+            if len(set(self.options)) != len(self.options):
+                raise ValueError("options names an option twice")
             n = len(self.options) - 1
             object.__setattr__(self, "anchors", {i / n: o for i, o in enumerate(self.options)})
         if len(set(self.veto)) != len(self.veto):
             raise ValueError("veto lists an actor twice")
         return self
+
+    def value_of(self, value: float | str) -> float:
+        """A value on [0, 1]: a number as it is, an option's name as its point j/(n − 1)."""
+        if isinstance(value, str):
+            assert self.options is not None  # validation allows names only on option issues
+            return self.options.index(value) / (len(self.options) - 1)
+        return float(value)
+
+    def option_at(self, value: float) -> str | None:
+        """The option a value stands for (None on an issue without options)."""
+        if self.options is None:
+            return None
+        return self.options[round(value * (len(self.options) - 1))]
+
+    @property
+    def reversion_value(self) -> float:
+        """The reversion as a value on [0, 1]."""
+        return self.value_of(self.reversion)
+
+    def levels(self, grid: int) -> int:
+        """How many values proposals consider on this issue: its options, or `grid` levels."""
+        return grid if self.options is None else len(self.options)
+
+    def show(self, value: float) -> str:
+        """A value as people read it: the option's name, or the number with its anchor label."""
+        if self.options is not None:
+            return self.option_at(value) or ""
+        return f"{value:.2f} ({self.label_of(value)})"
 
     def label_of(self, value: float) -> str:
         """The anchor label at `value`, or the two anchors it lies between."""
@@ -69,10 +114,25 @@ class Issue(Strict):
 
 
 class Preference(Strict):
-    """An actor's ideal point and salience on one issue."""
+    """An actor's ideal point (or, on an issue of named options, its utility of each option) and
+    its salience on one issue."""
 
-    ideal: Unit = Field(description="Ideal point x* on [0, 1].")
+    ideal: Unit | None = Field(default=None, description="Ideal point x* on [0, 1].")
+    utilities: dict[str, Unit] | None = Field(
+        default=None,
+        description="On an issue of named options: the actor's utility of each option, on [0, 1] "
+        "(1 for the option it likes best, as v = 1 at an ideal point).",
+    )
     salience: float = Field(ge=0.0, description="Weight of the issue; normalised per actor.")
+
+    @model_validator(mode="after")
+    def _ideal_or_utilities(self) -> Preference:
+        if (self.ideal is None) == (self.utilities is None):
+            raise ValueError(
+                ("give ideal or utilities, not both: " if self.ideal is not None else "give ")
+                + "ideal (an issue on [0, 1]) or utilities (an issue of named options)"
+            )
+        return self
 
 
 class Linkage(Strict):
@@ -190,7 +250,10 @@ class Event(Strict):
     round: int | None = Field(default=None, ge=0, description="Round at which it fires.")
     hazard: float | None = Field(default=None, ge=0.0, le=1.0, description="Chance per round.")
     effects: list[Effect] = Field(default_factory=list)
-    close: dict[Name, Unit] = Field(default_factory=dict, description="Issues closed at a value.")
+    close: dict[Name, UnitOrName] = Field(
+        default_factory=dict,
+        description="Issues closed at a value (an option's name on an issue of named options).",
+    )
 
     @model_validator(mode="after")
     def _when(self) -> Event:
@@ -202,10 +265,11 @@ class Event(Strict):
 
 
 class Axis(Strict):
-    """One swept parameter: a dotted path and its values (a list, or a range for designs)."""
+    """One swept parameter: a dotted path and its values (a list, or a range for designs). A list
+    of names sweeps a categorical value, such as an issue's reversion among its options."""
 
     path: str
-    values: list[float] | None = None
+    values: list[float | str] | None = None
     low: float | None = None
     high: float | None = None
     num: int | None = Field(default=None, ge=1)
@@ -217,6 +281,11 @@ class Axis(Strict):
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low {self.low} is above high {self.high}")
         return self
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the axis lists names: its design values are then indices into the list."""
+        return self.values is not None and any(isinstance(v, str) for v in self.values)
 
 
 class Sweep(Strict):
@@ -277,12 +346,13 @@ def check_references(s: Scenario) -> None:
         if names.count(name) > 1:
             raise ValueError(f"actors: two actors share the display name {name!r}")
     for key, actor in s.actors.items():
-        for issue in actor.preferences:
+        for issue, pref in actor.preferences.items():
             if issue not in issues:
                 raise ValueError(
                     f"actors.{key}.preferences.{issue}: unknown issue; "
                     f"expected one of {sorted(issues)}"
                 )
+            _check_preference(f"actors.{key}.preferences.{issue}", pref, s.issues[issue])
         for i, link in enumerate(actor.linkage):
             for j, issue in enumerate(link.issues):
                 if issue not in issues:
@@ -290,12 +360,25 @@ def check_references(s: Scenario) -> None:
                         f"actors.{key}.linkage.{i}.issues.{j}: unknown issue "
                         f"{issue!r}; expected one of {sorted(issues)}"
                     )
-        if actor.strategy.type == "equilibrium" and (len(actors) != 2 or len(issues) != 1):
-            raise ValueError(
-                f"actors.{key}.strategy: the equilibrium strategy needs exactly "
-                "two actors and one issue"
-            )
+                if s.issues[issue].options is not None:
+                    raise ValueError(
+                        f"actors.{key}.linkage.{i}.issues.{j}: {issue!r} is an issue of named "
+                        "options; linkage multiplies positions on [0, 1], so it needs two such "
+                        "issues"
+                    )
+        if actor.strategy.type == "equilibrium":
+            if len(actors) != 2 or len(issues) != 1:
+                raise ValueError(
+                    f"actors.{key}.strategy: the equilibrium strategy needs exactly "
+                    "two actors and one issue"
+                )
+            if next(iter(s.issues.values())).options is not None:
+                raise ValueError(
+                    f"actors.{key}.strategy: the equilibrium strategy splits an issue on "
+                    "[0, 1]; it cannot play an issue of named options"
+                )
     for key, issue in s.issues.items():
+        _check_value(f"issues.{key}.reversion", issue.reversion, issue)
         for i, who in enumerate(issue.veto):
             if who not in actors:
                 raise ValueError(
@@ -321,6 +404,48 @@ def check_references(s: Scenario) -> None:
                 raise ValueError(
                     f"events.{e}.effects.{f}.issue: {eff.actor} has no preference on {eff.issue!r}"
                 )
-        for issue in event.close:
+            if eff.parameter == "ideal" and s.issues[eff.issue or ""].options is not None:
+                raise ValueError(
+                    f"events.{e}.effects.{f}.parameter: {eff.issue!r} is an issue of named "
+                    "options and has no ideal point (change its salience, or close it at an "
+                    "option)"
+                )
+        for issue, value in event.close.items():
             if issue not in issues:
                 raise ValueError(f"events.{e}.close.{issue}: unknown issue")
+            _check_value(f"events.{e}.close.{issue}", value, s.issues[issue])
+
+
+def _check_value(where: str, value: float | str, issue: Issue) -> None:
+    """An option's name on an issue of named options, a number on [0, 1] on any other."""
+    if issue.options is not None and value not in issue.options:
+        raise ValueError(f"{where}: {value!r} is not an option; expected one of {issue.options}")
+    if issue.options is None and isinstance(value, str):
+        raise ValueError(
+            f"{where}: expected a number on [0, 1], got the name {value!r} (the issue has no "
+            "options)"
+        )
+
+
+def _check_preference(where: str, pref: Preference, issue: Issue) -> None:
+    """An ideal point on an issue on [0, 1]; a utility for every option, and only for options, on
+    an issue of named options."""
+    if issue.options is None:
+        if pref.utilities is not None:
+            raise ValueError(
+                f"{where}.utilities: the issue has no options; give an ideal point instead"
+            )
+        return
+    if pref.utilities is None:
+        raise ValueError(
+            f"{where}.ideal: the issue has named options; give utilities, one per option "
+            f"{issue.options}"
+        )
+    for option in pref.utilities:
+        if option not in issue.options:
+            raise ValueError(
+                f"{where}.utilities.{option}: unknown option; expected one of {issue.options}"
+            )
+    missing = [o for o in issue.options if o not in pref.utilities]
+    if missing:
+        raise ValueError(f"{where}.utilities: no utility for option {missing[0]!r}")

@@ -23,12 +23,19 @@ from sim.scenario.models import Axis
 
 
 def axis_levels(axis: Axis) -> np.ndarray:
-    """The levels of an axis on a grid: its listed values, or NUM evenly spaced from low to high."""
+    """The levels of an axis on a grid: its listed values (their indices for a list of names), or
+    NUM evenly spaced from low to high."""
     if axis.values is not None:
-        return np.asarray(axis.values, dtype=float)
+        return _listed(axis)
     if axis.num is None:
         raise ValueError(f"{axis.path}: a range on a grid needs a number of levels")
     return np.linspace(float(axis.low), float(axis.high), axis.num)  # type: ignore[arg-type]
+
+
+def _listed(axis: Axis) -> np.ndarray:
+    """An axis's listed values as design values: the numbers, or the names' indices."""
+    values = axis.values or []
+    return np.arange(len(values), dtype=float) if axis.categorical else np.asarray(values, float)
 
 
 def grid(axes: Sequence[Axis]) -> np.ndarray:
@@ -45,7 +52,7 @@ def scale(unit: np.ndarray, axes: Sequence[Axis]) -> np.ndarray:
     for j, axis in enumerate(axes):
         u = unit[:, j]
         if axis.values is not None:
-            values = np.asarray(axis.values, dtype=float)
+            values = _listed(axis)
             idx = np.minimum((u * len(values)).astype(int), len(values) - 1)
             out[:, j] = values[idx]
         else:

@@ -35,7 +35,7 @@ class Chunk:
 
     context: Context
     runs: tuple[tuple[int, int], ...]
-    params: dict[int, dict[str, float | int]]
+    params: dict[int, dict[str, float | int | str]]
 
 
 def context_of(spec: SweepSpec) -> Context:
@@ -76,7 +76,12 @@ def run_chunk(chunk: Chunk) -> list[dict[str, Any]]:
             "status": "ok",
             "error": "",
         }
-        head.update({f"param.{p}": float(v) for p, v in chunk.params[point].items()})
+        head.update(
+            {
+                f"param.{p}": v if isinstance(v, str) else float(v)
+                for p, v in chunk.params[point].items()
+            }
+        )
         try:
             if isinstance(spec, Exception):
                 raise spec

@@ -66,13 +66,16 @@ class SweepSpec:
         """The dotted path of every axis, in order."""
         return [a.path for a in self.axes]
 
-    def params(self, point: int) -> dict[str, float | int]:
-        """The parameter values of one design point, keyed by dotted path (ints for int fields)."""
+    def params(self, point: int) -> dict[str, float | int | str]:
+        """The parameter values of one design point, keyed by dotted path (ints for int fields,
+        names for a categorical axis)."""
         row = self.points[point]
-        return {
-            a.path: int(row[j]) if self.integer_axes[j] else float(row[j])
-            for j, a in enumerate(self.axes)
-        }
+        return {a.path: self._value(a, j, row[j]) for j, a in enumerate(self.axes)}
+
+    def _value(self, axis: Axis, j: int, x: float) -> float | int | str:
+        if axis.categorical:
+            return (axis.values or [])[int(x)]
+        return int(x) if self.integer_axes[j] else float(x)
 
     def scenario_at(self, point: int) -> Scenario:
         """The validated scenario of one design point."""
@@ -210,7 +213,11 @@ def parse_vary(file: str, text: str) -> Axis:
             if num is not None and num < 1:
                 raise bad(f"NUM must be at least 1 (got {num})")
             return Axis(path=path, low=low, high=high, num=num)
-        return Axis(path=path, values=[float(v) for v in spec.split(",")])
+        names = [v.strip() for v in spec.split(",")]
+        try:
+            return Axis(path=path, values=[float(v) for v in names])
+        except ValueError:  # a list of names: a categorical axis
+            return Axis(path=path, values=names)
     except ValidationError as exc:
         raise bad(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
     except ValueError as exc:
@@ -257,6 +264,14 @@ def _check_axis(
         )
     if axis.values is not None and not axis.values:
         raise ScenarioError(sweep_doc.file, axis_line, f"sweep.axes.{index}.values", "no values")
+    if axis.categorical and design not in ("grid", "lhs", "sobol"):
+        raise ScenarioError(
+            sweep_doc.file,
+            axis_line,
+            f"sweep.axes.{index}" if not from_cli else f"--vary {axis.path}",
+            f"a list of names has no order to differentiate along; the {design} design needs "
+            "numeric axes (use grid, lhs or sobol)",
+        )
     probes = list(axis.values) if axis.values is not None else [axis.low, axis.high]
     current: Any = None
     for value in probes:
@@ -270,9 +285,19 @@ def _check_axis(
                 exc.file,
                 exc.line,
                 exc.path,
-                f"{exc.message} (swept value {value:g} of {axis.path})",
+                f"{exc.message} (swept value {_show(value)} of {axis.path})",
             ) from None
         current = _value_at(scenario, axis.path)
+    if axis.categorical:
+        if not isinstance(current, str):
+            raise ScenarioError(
+                doc.file,
+                doc.line_of(tuple(axis.path.split("."))),
+                axis.path,
+                f"a list of names sweeps only a named value (this field holds "
+                f"{type(current).__name__})",
+            )
+        return False
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         raise ScenarioError(
             doc.file,
@@ -281,6 +306,11 @@ def _check_axis(
             f"only numeric fields can be swept (this one holds {type(current).__name__})",
         )
     return isinstance(current, int)
+
+
+def _show(value: Any) -> str:
+    """A swept value as written: numbers compactly, names quoted."""
+    return repr(value) if isinstance(value, str) else f"{value:g}"
 
 
 def _value_at(scenario: Scenario, path: str) -> Any:

@@ -189,10 +189,10 @@ def summary_column_groups(names: list[str], rows: int) -> list[list[str]]:
     flags = [
         c for c in names if c == "agreed" or (c.startswith("issue.") and c.endswith(".agreed"))
     ]
-    values = [c for c in names if c.startswith("issue.") and c.endswith(".value")]
+    values = [c for c in names if c.startswith("issue.") and c.endswith((".value", ".option"))]
     utilities = [c for c in names if c.startswith("utility.")]
     discounted = [c for c in names if c.startswith("utility_discounted.")]
-    last = [c for c in ("rounds_used", "nash_distance") if c in names]
+    last = [c for c in ("rounds_used", "nash_distance", "equilibrium_distance") if c in names]
     if rows <= MAX_ROWS:
         return [flags + values + utilities + discounted + last]
     # summarise finds issues by their value columns, so the flags travel with the values.
@@ -263,6 +263,10 @@ def point_table(store: Store) -> Any:
         np.asarray(manifest["points"]).reshape(n_points, -1),
         columns=[f"param.{a['path']}" for a in manifest["sweep"]["axes"]],
     )
+    for a in manifest["sweep"]["axes"]:  # a list of names: design values are their indices
+        if any(isinstance(v, str) for v in a.get("values") or []):
+            col = f"param.{a['path']}"
+            table[col] = [a["values"][int(i)] for i in table[col]]
     table.insert(0, "point", np.arange(n_points))
     with np.errstate(invalid="ignore", divide="ignore"):
         table["runs"], table["failed"] = n.astype(int), (n - ok).astype(int)
