@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sim.cli.app import Format, SetOption, app, user_errors
+from sim.cli.app import Format, SetOption, app, check_seed, user_errors
 
 if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
     from sim.record import RunRecord
@@ -64,6 +64,7 @@ def run(
     if protocol is not None:
         overrides.append(f"protocol.type={protocol}")
     with user_errors():
+        check_seed(seed)
         spec = load_scenario(scenario, overrides)
         pair = _pair(spec, actors) if actors else None
     record = run_once(spec, spec.run.seed if seed is None else seed, trajectory=True)

@@ -15,6 +15,10 @@ from sim.scenario.models import Scenario
 Loc = tuple[str | int, ...]
 
 
+class ScenarioWarning(UserWarning):
+    """A valid scenario that probably does not say what its author meant (shown, never fatal)."""
+
+
 class ScenarioError(ValueError):
     """A problem in a scenario the user can act on: file, line, field path and what was expected."""
 
@@ -59,14 +63,23 @@ def _as_number(part: str | int) -> str | int | float:
     return part
 
 
-def parse_yaml(text: str, file: str) -> Document:
-    """Parse YAML text into plain dicts and lists, keeping each node's line."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import DuplicateKeyError
-    from ruamel.yaml.error import MarkedYAMLError
+# Limits that keep a hostile or broken file from exhausting the machine; a real scenario is a few
+# kilobytes with a few hundred values, nested five or six levels deep.
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+MAX_VALUES = 100_000  # scalars and containers, counting every alias as the values it repeats
 
-    yaml = YAML(typ="rt")
+
+def parse_yaml(text: str, file: str) -> Document:
+    """Parse YAML text into plain dicts and lists, keeping each node's line. Every way the text
+    can be wrong is a ScenarioError naming its line, never another exception."""
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    yaml = _yaml()
     try:
+        _check_events(yaml, text, file)
         raw = yaml.load(io.StringIO(text))
     except DuplicateKeyError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
@@ -76,15 +89,125 @@ def parse_yaml(text: str, file: str) -> Document:
             file, line, key, f"duplicate key{first}; names must be unique"
         ) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ScenarioError(file, line, "", f"YAML syntax error: {what}{_hint(what)}") from None
+        raise _syntax_error(exc, file) from None
+    except ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ScenarioError(
+            file,
+            line,
+            "",
+            f"control character U+{exc.character:04X} is not allowed in YAML text; delete it",
+        ) from None
+    except YAMLError as exc:  # nothing known reaches here; still one line, never a traceback
+        raise ScenarioError(file, 1, "", f"YAML error: {exc}") from None
     lines: dict[Loc, int] = {(): 1}
     data = _plain(raw, (), lines)
     if not isinstance(data, dict):
         raise ScenarioError(file, 1, "", "expected a mapping of scenario fields at the top level")
     return Document(file, data, lines)
+
+
+def _yaml() -> Any:
+    """A round-trip loader (it keeps line numbers) that leaves date-like text as text: a scenario
+    has no dates, and an impossible one (2024-13-45) would otherwise fail with no line."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class Constructor(RoundTripConstructor):
+        pass
+
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp", Constructor.construct_yaml_str)
+    yaml = YAML(typ="rt")
+    yaml.Constructor = Constructor
+    return yaml
+
+
+def _syntax_error(exc: Any, file: str) -> ScenarioError:
+    """A parser error at the line the mistake is on. For an unclosed bracket or quote, or a key
+    without its colon, the parser notices only at a later token, so the line is where the
+    construct it was reading began (its context), not where it gave up."""
+    problem, context = exc.problem_mark, exc.context_mark
+    opened = exc.context and exc.context.startswith(
+        ("while parsing a flow", "while scanning a quoted", "while scanning a simple key")
+    )
+    mark = context if opened and context else problem or context
+    line = mark.line + 1 if mark else None
+    what = " ".join(x for x in (exc.context, exc.problem) if x)
+    if opened and problem and context and problem.line != context.line:
+        what += f" on line {problem.line + 1}"
+    return ScenarioError(file, line, "", f"YAML syntax error: {what}{_hint(what)}")
+
+
+def _check_events(yaml: Any, text: str, file: str) -> None:
+    """Walk the parser's events (iterative, so any depth is safe) before anything is built:
+    refuse nesting deeper than MAX_DEPTH, more than MAX_VALUES values once aliases are expanded
+    (an alias bomb), explicit tags, a recursive alias, and a list or mapping used as a key."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+    )
+
+    sizes: dict[Any, int] = {}  # anchor -> values its node stands for
+    containers: set[Any] = set()  # anchors of lists and mappings
+    stack: list[list[Any]] = []  # open containers: [anchor, values before it, is_mapping, items]
+    total = 0  # values so far, every alias counted as what it repeats
+
+    def fail(event: Any, message: str) -> ScenarioError:
+        return ScenarioError(file, event.start_mark.line + 1, "", message)
+
+    for event in yaml.parse(io.StringIO(text)):
+        if isinstance(event, CollectionEndEvent):
+            anchor, before, _, _ = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = total - before
+                containers.add(anchor)
+            continue
+        if not isinstance(event, NodeEvent):
+            continue
+        if stack:
+            parent = stack[-1]
+            is_key = parent[2] and parent[3] % 2 == 0
+            parent[3] += 1
+            collection = isinstance(event, CollectionStartEvent) or (
+                isinstance(event, AliasEvent) and event.anchor in containers
+            )
+            if is_key and collection:
+                raise fail(event, "a list or mapping cannot be a key; keys are plain names")
+        tag = getattr(event, "tag", None)
+        if tag is not None:  # `!!python/object:...`, `!custom`, even `!!str`: plain values only
+            shown = str(tag).replace("tag:yaml.org,2002:", "!!")
+            raise fail(event, f"tag {shown} is not allowed; scenario files hold plain values")
+        if isinstance(event, AliasEvent):
+            if event.anchor not in sizes:
+                inside = any(s[0] == event.anchor for s in stack)
+                raise fail(
+                    event,
+                    f"alias *{event.anchor} "
+                    + (
+                        "repeats the list or mapping it is in"
+                        if inside
+                        else "has no anchor before it"
+                    ),
+                )
+            total += sizes[event.anchor]
+        elif isinstance(event, CollectionStartEvent):
+            stack.append([event.anchor, total, isinstance(event, MappingStartEvent), 0])
+            total += 1
+            if len(stack) > MAX_DEPTH:
+                raise fail(event, f"nested more than {MAX_DEPTH} levels deep")
+        else:  # a scalar
+            total += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        if total > MAX_VALUES:
+            raise fail(
+                event,
+                f"the document expands to more than {MAX_VALUES:,} values (aliases counted as "
+                "what they repeat); a scenario needs a few hundred",
+            )
 
 
 def _hint(problem: str) -> str:
@@ -94,7 +217,11 @@ def _hint(problem: str) -> str:
     if "block" in problem or "indent" in problem or "mapping values" in problem:
         return " (hint: check the indentation of this line and the one above it)"
     if "flow" in problem:
-        return " (hint: a [ or { is not closed on this line or the one above it)"
+        return " (hint: a [ or { opened on this line is not closed)"
+    if "quoted" in problem:
+        return " (hint: a quote opened on this line is not closed)"
+    if "simple key" in problem:
+        return " (hint: a key on this line has no ':' after it)"
     return ""
 
 
@@ -132,9 +259,24 @@ def read_document(path: str | Path) -> Document:
     """Read and parse a scenario file; a missing or unreadable file is a ScenarioError."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(file, None, "", f"cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(
+            file, None, "", f"larger than {MAX_BYTES:,} bytes; a scenario file is a few kilobytes"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            file,
+            line,
+            "",
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8",
+        ) from None
     return parse_yaml(text, file)
 
 
@@ -266,4 +408,40 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override (`PATH=VALUE` strings) and validate one scenario file."""
     doc = read_document(path)
     apply_overrides(doc, overrides)
-    return validate_document(doc)
+    scenario = validate_document(doc)
+    check_memory(doc, scenario)
+    warn_oddities(doc, scenario)
+    return scenario
+
+
+def check_memory(doc: Document, scenario: Scenario) -> int:
+    """Refuse, before it starts, a scenario whose package search would need more memory than
+    the machine has (naming the estimate and what to change); return the estimate in bytes."""
+    from sim.protocols.arrays import memory_problem, search_memory
+
+    problem = memory_problem(scenario)
+    if problem:
+        line = doc.line_of(("protocol", "grid"))
+        raise ScenarioError(doc.file, line, "protocol.grid", problem)
+    return search_memory(scenario)
+
+
+def warn_oddities(doc: Document, scenario: Scenario) -> None:
+    """Warn (ScenarioWarning, `file:line: path: ...`) about what is valid but cannot matter: an
+    event scheduled at or after the deadline never fires, since rounds run 0 to deadline − 1."""
+    import warnings
+
+    if scenario.protocol.type != "alternating_offers":
+        return
+    deadline = scenario.protocol.deadline
+    for i, event in enumerate(scenario.events):
+        if event.round is not None and event.round >= deadline:
+            line = doc.line_of(("events", i, "round"))
+            warnings.warn(
+                ScenarioWarning(
+                    f"{doc.file}:{line}: events.{i}.round: round {event.round} is not before the "
+                    f"deadline ({deadline} rounds, numbered 0 to {deadline - 1}), so "
+                    f"{event.name!r} never fires"
+                ),
+                stacklevel=2,
+            )
