@@ -54,6 +54,8 @@ def _main(
     import warnings
 
     warnings.showwarning = _show_warning
+    # Every command says it, every time (ScenarioWarning is one; importing it here is slow).
+    warnings.simplefilter("always", UserWarning)
 
 
 def _show_warning(message: Any, *args: Any, **kwargs: Any) -> None:

@@ -148,18 +148,25 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files to check.")],
     set_: SetOption = None,
 ) -> None:
-    """Check scenario files; print file:line, the field and what was expected for each problem.
+    """Check scenario files (and their sweep: block); print file:line, the field and what was
+    expected for each problem.
 
     Example: negsim validate scenarios/*.yaml
     """
     import sys
+    import warnings
 
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, ScenarioWarning, load_scenario
+    from sim.sweep.spec import resolve_sweep
 
     bad = 0
     for file in files:
         try:
             spec = load_scenario(file, set_ or [])
+            if spec.sweep is not None:  # its axes and size, against the scenario, as sweep does
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ScenarioWarning)  # already said once
+                    resolve_sweep(file)
         except ScenarioError as exc:
             for problem in exc.problems():
                 print(f"error: {problem}", file=sys.stderr)

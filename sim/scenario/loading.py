@@ -77,9 +77,8 @@ def parse_yaml(text: str, file: str) -> Document:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
-    yaml = _yaml()
+    yaml = _yaml(file, text)
     try:
-        _check_events(yaml, text, file)
         raw = yaml.load(io.StringIO(text))
     except DuplicateKeyError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
@@ -89,7 +88,8 @@ def parse_yaml(text: str, file: str) -> Document:
             file, line, key, f"duplicate key{first}; names must be unique"
         ) from None
     except MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        brackets = yaml.composer.brackets
+        raise _syntax_error(exc, file, brackets[-1] if brackets else None) from None
     except ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         raise ScenarioError(
@@ -103,111 +103,121 @@ def parse_yaml(text: str, file: str) -> Document:
     lines: dict[Loc, int] = {(): 1}
     data = _plain(raw, (), lines)
     if not isinstance(data, dict):
-        raise ScenarioError(file, 1, "", "expected a mapping of scenario fields at the top level")
+        first = next(
+            (i for i, t in enumerate(text.splitlines(), 1) if t.strip() and t.strip()[0] != "#"), 1
+        )
+        raise ScenarioError(
+            file, first, "", "expected a mapping of scenario fields at the top level"
+        )
     return Document(file, data, lines)
 
 
-def _yaml() -> Any:
-    """A round-trip loader (it keeps line numbers) that leaves date-like text as text: a scenario
-    has no dates, and an impossible one (2024-13-45) would otherwise fail with no line."""
+def _yaml(file: str, text: str) -> Any:
+    """A round-trip loader (it keeps line numbers) that checks what it composes (`_Checks`) and
+    leaves date-like text as text: a scenario has no dates, and an impossible one (2024-13-45)
+    would otherwise fail with no line."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
     from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.events import AliasEvent, CollectionStartEvent
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
 
     class Constructor(RoundTripConstructor):
         pass
 
     Constructor.add_constructor("tag:yaml.org,2002:timestamp", Constructor.construct_yaml_str)
+
+    class Checks(Composer):
+        """Composes nodes as ruamel does, one parse, refusing as it goes: nesting deeper than
+        MAX_DEPTH, more than MAX_VALUES values once aliases are expanded (an alias bomb),
+        explicit tags, recursive or undefined aliases, and a list or mapping used as a key.
+        `brackets` holds the lines of the [ and { still open, for syntax errors."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.sizes: dict[int, int] = {}  # id(node) -> values it stands for
+            self.total = 0  # values so far, every alias counted as what it repeats
+            self.open: list[bool] = []  # open lists and mappings: opened by [ or { ?
+            self.brackets: list[int] = []
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.parser.peek_event()
+            line = event.start_mark.line + 1
+            is_key = isinstance(parent, MappingNode) and index is None
+            if isinstance(event, AliasEvent):
+                target = self.anchors.get(event.anchor)
+                if target is None:
+                    raise fail(line, f"alias *{event.anchor} has no anchor before it")
+                if id(target) not in self.sizes:
+                    raise fail(line, f"alias *{event.anchor} repeats the list or mapping it is in")
+                if is_key and not isinstance(target, ScalarNode):
+                    raise fail(line, KEY)
+                self.count(self.sizes[id(target)], line)
+                return super().compose_node(parent, index)
+            if event.tag is not None:  # `!!python/object:...`, `!custom`, even `!!str`
+                shown = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+                raise fail(line, f"tag {shown} is not allowed; scenario files hold plain values")
+            collection = isinstance(event, CollectionStartEvent)
+            if collection and is_key:
+                raise fail(line, KEY)
+            if collection and len(self.open) >= MAX_DEPTH:
+                raise fail(line, f"nested more than {MAX_DEPTH} levels deep")
+            before = self.total
+            self.count(1, line)
+            if collection:
+                at = event.start_mark.index
+                bracket = text[at : at + 1] in ("[", "{")
+                self.open.append(bracket)
+                if bracket:
+                    self.brackets.append(line)
+            node = super().compose_node(parent, index)
+            if collection and self.open.pop():
+                self.brackets.pop()
+            self.sizes[id(node)] = self.total - before
+            return node
+
+        def count(self, values: int, line: int) -> None:
+            self.total += values
+            if self.total > MAX_VALUES:
+                raise fail(
+                    line,
+                    f"the document expands to more than {MAX_VALUES:,} values (aliases counted "
+                    "as what they repeat); a scenario needs a few hundred",
+                )
+
+    def fail(line: int, message: str) -> ScenarioError:
+        return ScenarioError(file, line, "", message)
+
     yaml = YAML(typ="rt")
     yaml.Constructor = Constructor
+    yaml.Composer = Checks
     return yaml
 
 
-def _syntax_error(exc: Any, file: str) -> ScenarioError:
-    """A parser error at the line the mistake is on. For an unclosed bracket or quote, or a key
-    without its colon, the parser notices only at a later token, so the line is where the
-    construct it was reading began (its context), not where it gave up."""
+KEY = "a list or mapping cannot be a key; keys are plain names"
+
+
+def _syntax_error(exc: Any, file: str, flow_line: int | None = None) -> ScenarioError:
+    """A parser error at the line the mistake is on. For an unclosed quote, a key without its
+    colon, or an unclosed [ or { (`flow_line`, the innermost one still open), the parser notices
+    only at a later token, so the line is where that construct began, not where it gave up."""
     problem, context = exc.problem_mark, exc.context_mark
-    opened = exc.context and exc.context.startswith(
-        ("while parsing a flow", "while scanning a quoted", "while scanning a simple key")
-    )
-    mark = context if opened and context else problem or context
-    line = mark.line + 1 if mark else None
+    start = None
+    if context and str(exc.context).startswith(
+        ("while scanning a quoted", "while scanning a simple")
+    ):
+        start = context.line + 1
+    elif flow_line is not None:
+        start = flow_line
+    elif context and str(exc.context).startswith("while parsing a flow"):
+        start = context.line + 1
+    mark = problem or context
+    line = start or (mark.line + 1 if mark else None)
     what = " ".join(x for x in (exc.context, exc.problem) if x)
-    if opened and problem and context and problem.line != context.line:
+    if start and problem and problem.line + 1 != start:
         what += f" on line {problem.line + 1}"
-    return ScenarioError(file, line, "", f"YAML syntax error: {what}{_hint(what)}")
-
-
-def _check_events(yaml: Any, text: str, file: str) -> None:
-    """Walk the parser's events (iterative, so any depth is safe) before anything is built:
-    refuse nesting deeper than MAX_DEPTH, more than MAX_VALUES values once aliases are expanded
-    (an alias bomb), explicit tags, a recursive alias, and a list or mapping used as a key."""
-    from ruamel.yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        MappingStartEvent,
-        NodeEvent,
-    )
-
-    sizes: dict[Any, int] = {}  # anchor -> values its node stands for
-    containers: set[Any] = set()  # anchors of lists and mappings
-    stack: list[list[Any]] = []  # open containers: [anchor, values before it, is_mapping, items]
-    total = 0  # values so far, every alias counted as what it repeats
-
-    def fail(event: Any, message: str) -> ScenarioError:
-        return ScenarioError(file, event.start_mark.line + 1, "", message)
-
-    for event in yaml.parse(io.StringIO(text)):
-        if isinstance(event, CollectionEndEvent):
-            anchor, before, _, _ = stack.pop()
-            if anchor is not None:
-                sizes[anchor] = total - before
-                containers.add(anchor)
-            continue
-        if not isinstance(event, NodeEvent):
-            continue
-        if stack:
-            parent = stack[-1]
-            is_key = parent[2] and parent[3] % 2 == 0
-            parent[3] += 1
-            collection = isinstance(event, CollectionStartEvent) or (
-                isinstance(event, AliasEvent) and event.anchor in containers
-            )
-            if is_key and collection:
-                raise fail(event, "a list or mapping cannot be a key; keys are plain names")
-        tag = getattr(event, "tag", None)
-        if tag is not None:  # `!!python/object:...`, `!custom`, even `!!str`: plain values only
-            shown = str(tag).replace("tag:yaml.org,2002:", "!!")
-            raise fail(event, f"tag {shown} is not allowed; scenario files hold plain values")
-        if isinstance(event, AliasEvent):
-            if event.anchor not in sizes:
-                inside = any(s[0] == event.anchor for s in stack)
-                raise fail(
-                    event,
-                    f"alias *{event.anchor} "
-                    + (
-                        "repeats the list or mapping it is in"
-                        if inside
-                        else "has no anchor before it"
-                    ),
-                )
-            total += sizes[event.anchor]
-        elif isinstance(event, CollectionStartEvent):
-            stack.append([event.anchor, total, isinstance(event, MappingStartEvent), 0])
-            total += 1
-            if len(stack) > MAX_DEPTH:
-                raise fail(event, f"nested more than {MAX_DEPTH} levels deep")
-        else:  # a scalar
-            total += 1
-            if event.anchor is not None:
-                sizes[event.anchor] = 1
-        if total > MAX_VALUES:
-            raise fail(
-                event,
-                f"the document expands to more than {MAX_VALUES:,} values (aliases counted as "
-                "what they repeat); a scenario needs a few hundred",
-            )
+    hint = _hint("flow" if flow_line is not None else what)
+    return ScenarioError(file, line, "", f"YAML syntax error: {what}{hint}")
 
 
 def _hint(problem: str) -> str:
@@ -350,7 +360,7 @@ def _error(doc: Document, err: Any) -> ScenarioError:
     elif err["type"] == "missing":
         message = "field required"
     elif "input" in err and not isinstance(err["input"], (dict, list)):
-        message = f"{message} (got {err['input']!r})"
+        message = f"{message} (got {shown(err['input'])})"
     # Cross-reference checks name their own location as "dotted.path: message".
     head, sep, rest = message.partition(": ")
     if sep and not loc and ("." in head or head in ("actors", "issues")):
@@ -358,6 +368,12 @@ def _error(doc: Document, err: Any) -> ScenarioError:
         message = rest
     path = ".".join(str(p) for p in loc if not _is_tag(p))
     return ScenarioError(doc.file, doc.line_of(loc), path, message)
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as an error message quotes it: its repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _is_tag(part: str | int) -> bool:

@@ -20,6 +20,7 @@ from sim.scenario.loading import (
     apply_overrides,
     check_memory,
     read_document,
+    shown,
     validate_document,
     warn_oddities,
 )
@@ -172,7 +173,7 @@ def resolve_sweep(
     checks = [
         _check_axis(doc, sweep_doc, axis, i, spec.design, bool(vary)) for i, axis in enumerate(axes)
     ]
-    _check_size(spec, "--vary" if vary else "sweep.axes")
+    _check_size(spec, sweep_doc, bool(vary))
     integer = tuple(is_int for is_int, _ in checks)
     memory = max([memory, *(m for _, m in checks)])
     return SweepSpec(**{**spec.__dict__, "integer_axes": integer, "search_bytes": memory})
@@ -192,7 +193,7 @@ def _sweep_block(doc: Document) -> Sweep:
         loc = ("sweep", *err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         if "input" in err and not isinstance(err["input"], (dict, list)):
-            message = f"{message} (got {err['input']!r})"
+            message = f"{message} (got {shown(err['input'])})"
         return _raise(ScenarioError(doc.file, doc.line_of(loc), ".".join(map(str, loc)), message))
 
 
@@ -261,7 +262,7 @@ def _check_settings(spec: SweepSpec, where: str) -> None:
             raise ScenarioError(spec.file, None, p, f"{where}: the path is swept twice")
 
 
-def _check_size(spec: SweepSpec, where: str) -> None:
+def _check_size(spec: SweepSpec, sweep_doc: Document, from_cli: bool) -> None:
     """Refuse designs of more than MAX_POINTS points or sweeps of more than MAX_RUNS runs, counted
     without drawing the design (a range of a billion levels must not be allocated to be refused)."""
     from sim.sweep.design import design_size
@@ -269,22 +270,23 @@ def _check_size(spec: SweepSpec, where: str) -> None:
     levels = [len(a.values) if a.values is not None else a.num or 2 for a in spec.axes]
     points = design_size(len(spec.axes), spec.design, spec.samples, levels)
     if points > MAX_POINTS:
-        shape = (
-            " × ".join(f"{n:,}" for n in levels)
-            if spec.design == "grid"
-            else f"{spec.design}, {spec.samples:,} samples"
-        )
+        if spec.design == "grid":
+            widest = max(range(len(levels)), key=levels.__getitem__)
+            loc: tuple[str | int, ...] = ("sweep", "axes", widest)
+            shape = " × ".join(f"{n:,}" for n in levels)
+        else:
+            loc, shape = ("sweep", "samples"), f"{spec.design}, {spec.samples:,} samples"
         raise ScenarioError(
-            spec.file,
-            None,
-            where,
+            sweep_doc.file,
+            None if from_cli else sweep_doc.line_of(loc),
+            "--vary" if from_cli else ".".join(map(str, loc)),
             f"{points:,} design points ({shape}); a sweep has at most {MAX_POINTS:,}: "
             "use fewer levels or samples",
         )
     if points * spec.replications > MAX_RUNS:
         raise ScenarioError(
-            spec.file,
-            None,
+            sweep_doc.file,
+            sweep_doc.line_of(("sweep", "replications")),
             "replications",
             f"{points:,} points × {spec.replications:,} replications = "
             f"{points * spec.replications:,} runs; a sweep has at most {MAX_RUNS:,} runs: use "
