@@ -310,6 +310,8 @@ class Store:
         write_atomic(self.runs / name, data)
         entry = entry_of(name, data, (row["status"] for row in rows))
         self.record(entry)
+        stat = (self.runs / name).stat()  # this process wrote it: no need to hash it again
+        self._verified[name] = (stat.st_size, stat.st_mtime_ns)
         return entry
 
     def check(self, entry: dict[str, Any]) -> str | None:
@@ -454,7 +456,7 @@ def completeness(state: dict[str, Any]) -> str | None:
         return None
     status = state["status"] if state["status"] != "complete" else "damaged"
     text = f"{status}: {stored:,} of {expected:,} runs stored"
-    return f"{text} ({problems})" if problems else text
+    return f"{text}; {problems}" if problems else text
 
 
 def _index(name: str) -> int | None:
