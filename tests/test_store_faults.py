@@ -433,26 +433,6 @@ def test_a_scheduler_that_does_not_answer_is_one_line_within_the_stated_time(tmp
     assert sim.results.load_manifest(out)["status"] == "aborted"
 
 
-def _certificates(folder: Path) -> dict[str, str]:
-    """A throw-away CA and one certificate it signs for 127.0.0.1 (openssl)."""
-    import shutil
-
-    if shutil.which("openssl") is None:
-        pytest.skip("needs openssl")
-    ca, key, cert = folder / "ca.pem", folder / "key.pem", folder / "cert.pem"
-    ext = folder / "ext.cnf"
-    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    for command in (
-        f"req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=negsim-test-ca "
-        f"-keyout {folder}/ca.key -out {ca}",
-        f"req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout {key} -out {folder}/req.csr",
-        f"x509 -req -in {folder}/req.csr -CA {ca} -CAkey {folder}/ca.key -CAcreateserial "
-        f"-days 1 -extfile {ext} -out {cert}",
-    ):
-        subprocess.run(["openssl", *command.split()], check=True, capture_output=True)
-    return {"ca": str(ca), "cert": str(cert), "key": str(key)}
-
-
 @pytest.mark.slow
 def test_a_tls_scheduler_with_dask_security_options(tmp_path: Path, reference) -> None:
     import logging
@@ -460,7 +440,9 @@ def test_a_tls_scheduler_with_dask_security_options(tmp_path: Path, reference) -
     from distributed import LocalCluster
     from distributed.security import Security
 
-    files = _certificates(tmp_path)
+    from tests.test_cluster import _tls_files  # a self-signed certificate, its own CA
+
+    files = _tls_files(tmp_path)
     security = Security(
         tls_ca_file=files["ca"],
         tls_scheduler_cert=files["cert"], tls_scheduler_key=files["key"],
