@@ -77,9 +77,11 @@ def discover(
     from sim.discovery import discover as find
     from sim.plots import load_results
     from sim.plots.discovery import discovery_figure, discovery_stem
+    from sim.plots.style import mark_incomplete
 
     with user_errors():
         r = load_results(results)
+        _warn_incomplete([r])
         d = find(r.runs, r.spec, outcome, box, alpha, mass_min)
     typer.echo(
         f"{d.description}: {d.box(0).k} of {d.box(0).n} completed runs "
@@ -102,7 +104,8 @@ def discover(
     folder = out or results / "plots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{discovery_stem(d.outcome.text)}.png"
-    discovery_figure(d, r.name).savefig(path)
+    mark_incomplete(discovery_figure(d, r.name), r.note).savefig(path)
+    _note_outputs(results, [path])
     typer.echo(f"\nfigure written to {path}")
 
 
