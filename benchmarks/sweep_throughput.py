@@ -27,7 +27,7 @@ import mesa
 
 from sim.protocols.alternating import BargainingModel
 from sim.runner import run_once
-from sim.sweep.execute import iter_rows, run_sweep
+from sim.sweep import iter_rows, run_sweep
 from sim.sweep.spec import SweepSpec, resolve_sweep
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -657,8 +657,10 @@ def build_report(
     command: list[str] | None = None,
 ) -> tuple[str, int]:
     """The whole HTML document and the number of images embedded in it."""
+    from sim.plots import incomplete_note
     from sim.plots.compare import compare_figures, differences_table, sweep_mismatch
     from sim.plots.outcomes import outcome_figures
+    from sim.plots.style import mark_incomplete
 
     table = differences_table(results) if len(results) > 1 else None
     contents = [f'<a href="#r{i}">{e(r.name)}</a>' for i, r in enumerate(results)]
@@ -677,6 +679,11 @@ def build_report(
     images = 0
     for i, r in enumerate(results):
         body.append(f'<h2 id="r{i}" class="part">{e(r.name)} (scenario {e(r.spec.name)})</h2>')
+        if r.note:
+            body.append(
+                f'<p class="note"><strong>Incomplete sweep — {e(r.note)}.</strong> The findings '
+                "and plots below use only the runs stored.</p>"
+            )
         body.append("<h3>What it assumes</h3>")
         body.append(assumptions_html(r))
         body.append("<h3>Findings</h3><ul>")
@@ -694,7 +701,9 @@ def build_report(
             body.extend(e(line) + "\n" for line in lines)
             body.append("</pre>")
             images += 1
-            body.append(figure_html(discovery_figure(found, r.name), images))
+            body.append(
+                figure_html(mark_incomplete(discovery_figure(found, r.name), r.note), images)
+            )
         # With several results the comparison shows the shared figures side by side, so each
         # scenario keeps only those it alone has (its sweep or sampled design).
         own = {
@@ -708,7 +717,7 @@ def build_report(
             body.append("<p>Its figures are in the comparison below, beside the others'.</p>")
         for fig in own.values():
             images += 1
-            body.append(figure_html(fig, images))
+            body.append(figure_html(mark_incomplete(fig, r.note), images))
     if table is not None:
         body.append('<h2 id="comparison" class="part">Comparison</h2>')
         mismatch = sweep_mismatch(results)
@@ -719,7 +728,7 @@ def build_report(
         body.append("</ul><h3>Figures</h3>")
         for fig in compare_figures(results).values():
             images += 1
-            body.append(figure_html(fig, images))
+            body.append(figure_html(mark_incomplete(fig, incomplete_note(results)), images))
         body.append("<h3>Differences with 95% intervals</h3>")
         from sim.stats import number
 

@@ -11,7 +11,8 @@ from sim.scenario.models import Scenario
 
 def load(path: str | Path, columns: list[str] | None = None) -> Any:
     """All runs of the sweep in `path` as a pandas DataFrame sorted by (point, rep), one row per
-    run (columns: see the README); `columns` reads only those."""
+    run (columns: see the README); `columns` reads only those. Only parts the manifest records
+    and whose checksum matches are read (see `load_status` for what is left out)."""
     import pandas as pd
 
     from sim.sweep.store import Store
@@ -25,6 +26,15 @@ def load(path: str | Path, columns: list[str] | None = None) -> Any:
         return pd.DataFrame(columns=wanted or ["point", "rep"])
     runs = pd.concat(frames, ignore_index=True)
     return runs.sort_values(["point", "rep"], kind="stable").reset_index(drop=True)
+
+
+def load_status(path: str | Path) -> dict[str, Any]:
+    """How much of its sweep the folder holds: `status` (complete, failed, running,
+    interrupted, aborted), runs `stored` of `expected`, `ok` and `failed`, and `problems` (parts
+    left out because they are missing, truncated or corrupted)."""
+    from sim.sweep.store import Store
+
+    return Store(path).status()
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:

@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+import sim.results
+from sim.sweep import run_sweep
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
@@ -48,3 +51,13 @@ def tiny_scenario(**protocol: Any) -> dict[str, Any]:
         },
         "protocol": {"deadline": 6, "grid": 5, **protocol},
     }
+
+
+@pytest.fixture(scope="session")
+def long_reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The runs of tests.sweeping.long_sweep, uninterrupted (serial, other chunking)."""
+    from tests.sweeping import long_spec
+
+    out = tmp_path_factory.mktemp("ref")
+    run_sweep(long_spec(), out, executor="serial", chunk_size=7)
+    return sim.results.load(out)

@@ -70,6 +70,9 @@ def test_plot_writes_every_panel_as_an_openable_png(results_a: Path) -> None:
     for p in paths:
         assert p.parent == results_a / "plots"
         assert_png(p)
+    # negsim notes what it drew, so that --overwrite removes exactly that.
+    noted = (results_a / ".negsim-outputs").read_text().split()
+    assert noted == [f"plots/{p.name}" for p in paths]
 
 
 def test_two_swept_parameters_give_heatmaps(tmp_path: Path) -> None:

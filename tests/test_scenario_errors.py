@@ -146,7 +146,6 @@ ANCHORS = {
     "duplicate-actor": "\n  syria:",
     "missing-required": "\n  compensation:",
     "veto-without-preference": "    preferences:\n      # removed",
-    "yaml-syntax": "\n  recognition:",
     "duplicate-display-name": "\nactors:",
 }
 
@@ -229,7 +228,9 @@ def test_validate_reports_every_structural_problem_in_one_pass(tmp_path) -> None
     [
         ("name: x\nissues:\n  a:\n    label: A\n   reversion: 0\n", 5, "indentation"),
         ("name: x\nissues:\n\ta: 1\n", 3, "never tabs"),
-        ("name: x\nveto: [a, b\nother: 1\n", 3, "not closed"),
+        ("name: x\nveto: [a, b\nother: 1\n", 2, "not closed"),
+        ('name: x\ndescription: "unclosed\nother: 1\n', 2, "quote"),
+        ("name: x\ndescription\nother: 1\n", 2, "no ':'"),
     ],
 )
 def test_yaml_syntax_errors_come_with_a_plain_hint(tmp_path, text, line, hint) -> None:

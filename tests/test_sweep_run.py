@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,17 +20,9 @@ import sim.cli.run
 import sim.cli.sweep
 import sim.results
 from sim.cli.app import app
-from sim.sweep import resolve_sweep, run_sweep
+from sim.sweep import run_sweep
 from sim.sweep.seeds import run_seed
-
-BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
-CHEAP = ["protocol.deadline=4", "protocol.grid=3"]
-VARY = ["actors.russia.outside_option=0.2,0.5", "actors.syria.patience=0.85,0.95"]
-CLI = [sys.executable, "-c", "import sim.cli.sweep; from sim.cli.app import app; app()"]
-
-
-def small_spec(reps: int = 3, seed: int = 11):
-    return resolve_sweep(BASELINE, VARY, replications=reps, seed=seed, overrides=CHEAP)
+from tests.sweeping import BASELINE, CHEAP, LONG_REPS, VARY, long_sweep, small_spec, wait_for_parts
 
 
 @pytest.fixture(scope="module")
@@ -172,33 +163,6 @@ def test_existing_folder_needs_resume_or_overwrite(serial_runs, tmp_path: Path) 
     assert res.ran == 0 and res.total == 12
 
 
-# Long enough (4 points x 400 reps, in parts of 4 runs) that a signal sent after the first parts
-# lands while the sweep is still running, however fast the machine.
-LONG_REPS = 400
-
-
-def _long_sweep(out: Path, *extra: str) -> list[str]:
-    sets = [f"--set={s}" for s in CHEAP]
-    vary = [f"--vary={v}" for v in VARY]
-    return [*CLI, "sweep", str(BASELINE), *vary, *sets, "--reps", str(LONG_REPS), "--seed", "3",
-            "--chunk-size", "4", "--out", str(out), "--quiet", *extra]  # fmt: skip
-
-
-def _wait_for_a_part(out: Path, parts: int = 1, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while len(list((out / "runs").glob("part-*.parquet"))) < parts:
-        assert time.time() < deadline, "the sweep wrote nothing"
-        time.sleep(0.02)
-
-
-@pytest.fixture(scope="module")
-def long_reference(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("ref")
-    spec = resolve_sweep(BASELINE, VARY, replications=LONG_REPS, seed=3, overrides=CHEAP)
-    run_sweep(spec, out, executor="serial", chunk_size=7)
-    return sim.results.load(out)
-
-
 def _workers_exit_on_their_own(session: int, timeout: float = 20.0) -> None:
     """Orphaned pool workers must notice the dead sweep and exit; clean up if they do not."""
     deadline = time.monotonic() + timeout
@@ -222,12 +186,12 @@ def test_resume_after_sigkill_equals_uninterrupted(
     parts, delay = random.randint(1, LONG_REPS // 2), random.uniform(0.0, 0.03)
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        _long_sweep(out, "--executor", executor, "--workers", "2"),
+        long_sweep(out, "--executor", executor, "--workers", "2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    _wait_for_a_part(out, parts)
+    wait_for_parts(out, parts)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)  # the sweep process alone, as the OOM killer would
     proc.wait()
@@ -235,7 +199,7 @@ def test_resume_after_sigkill_equals_uninterrupted(
     done = sim.results.load(out)
     assert 0 < len(done) < len(long_reference), f"the kill after {parts} parts missed the sweep"
     again = subprocess.run(
-        _long_sweep(out, "--executor", executor, "--resume"), capture_output=True, text=True
+        long_sweep(out, "--executor", executor, "--resume"), capture_output=True, text=True
     )
     assert again.returncode == 0, again.stderr
     got = sim.results.load(out)
@@ -249,14 +213,14 @@ def test_resume_after_sigkill_equals_uninterrupted(
 def test_ctrl_c_exits_130_and_keeps_finished_parts(long_reference, tmp_path: Path) -> None:
     out = tmp_path / "int"
     proc = subprocess.Popen(
-        _long_sweep(out, "--executor", "process", "--workers", "2"),
+        long_sweep(out, "--executor", "process", "--workers", "2"),
         stderr=subprocess.PIPE,
         text=True,
         # As from a terminal: a job started in the background by a non-interactive shell (as CI
         # may be) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    _wait_for_a_part(out)
+    wait_for_parts(out)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -271,7 +235,7 @@ def test_ctrl_c_exits_130_and_keeps_finished_parts(long_reference, tmp_path: Pat
     ]
     assert np.array_equal(ref["seed"].to_numpy(), kept["seed"].to_numpy())
     assert np.allclose(ref["utility.syria"], kept["utility.syria"], equal_nan=True)
-    again = subprocess.run(_long_sweep(out, "--resume"), capture_output=True, text=True)
+    again = subprocess.run(long_sweep(out, "--resume"), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert sim.results.load(out).equals(long_reference)
     assert os.path.exists(out / "summary.csv")

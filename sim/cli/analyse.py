@@ -29,10 +29,16 @@ def plot(
     """
     from sim.plots import load_results
     from sim.plots.outcomes import outcome_figures, save_figures
+    from sim.plots.style import mark_incomplete
 
     with user_errors():
         r = load_results(results)
-        paths = save_figures(outcome_figures(r.runs, r.spec, r.name), out or results / "plots")
+        _warn_incomplete([r])
+        figures = outcome_figures(r.runs, r.spec, r.name)
+        for fig in figures.values():
+            mark_incomplete(fig, r.note)
+        paths = save_figures(figures, out or results / "plots")
+        _note_outputs(results, paths)
     for path in paths:
         typer.echo(str(path))
 
@@ -71,9 +77,11 @@ def discover(
     from sim.discovery import discover as find
     from sim.plots import load_results
     from sim.plots.discovery import discovery_figure, discovery_stem
+    from sim.plots.style import mark_incomplete
 
     with user_errors():
         r = load_results(results)
+        _warn_incomplete([r])
         d = find(r.runs, r.spec, outcome, box, alpha, mass_min)
     typer.echo(
         f"{d.description}: {d.box(0).k} of {d.box(0).n} completed runs "
@@ -96,7 +104,8 @@ def discover(
     folder = out or results / "plots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{discovery_stem(d.outcome.text)}.png"
-    discovery_figure(d, r.name).savefig(path)
+    mark_incomplete(discovery_figure(d, r.name), r.note).savefig(path)
+    _note_outputs(results, [path])
     typer.echo(f"\nfigure written to {path}")
 
 
@@ -122,27 +131,30 @@ def compare(
 
     Example: negsim compare results/baseline results/africa_option -o compare.png
     """
-    from sim.plots import load_results
+    from sim.plots import incomplete_note, load_results
     from sim.plots.compare import (
         compare_figures,
         differences_table,
         format_differences,
         sweep_mismatch,
     )
+    from sim.plots.style import mark_incomplete
 
     with user_errors():
         if len(results) < 2:
             raise ValueError("compare needs at least two results folders")
         loaded = [load_results(p) for p in results]
+        _warn_incomplete(loaded)
         names = "_vs_".join(r.name for r in loaded)
         base = output or results[0] / "plots" / f"compare_{names}.png"
         base.parent.mkdir(parents=True, exist_ok=True)
-        paths = []
+        paths, note = [], incomplete_note(loaded)
         for stem, fig in compare_figures(loaded).items():
             paths.append(base.with_name(f"{base.with_suffix('').name}_{stem}.png"))
-            fig.savefig(paths[-1])
+            mark_incomplete(fig, note).savefig(paths[-1])
         table = differences_table(loaded)
         table.to_csv(base.with_suffix(".csv"), index=False)
+        _note_outputs(results[0], [*paths, base.with_suffix(".csv")])
     mismatch = sweep_mismatch(loaded)
     if mismatch:
         print(f"warning: {mismatch}", file=sys.stderr)
@@ -174,5 +186,21 @@ def report(
 
     with user_errors():
         loaded = [load_results(p) for p in results]
+        _warn_incomplete(loaded)
         path = write_report(loaded, output or results[0] / "report.html", title, sys.argv)
+        _note_outputs(results[0], [path])
     typer.echo(f"report written to {path}")
+
+
+def _warn_incomplete(loaded: list) -> None:
+    """One line on stderr for each folder that holds only part of its sweep."""
+    for r in loaded:
+        if r.note:
+            print(f"warning: {r.path}: {r.note}; the figures and report say so", file=sys.stderr)
+
+
+def _note_outputs(folder: Path, paths: list[Path]) -> None:
+    """Let the results folder know which files negsim wrote into it (for --overwrite)."""
+    from sim.sweep.store import Store
+
+    Store(folder).note_outputs(paths)

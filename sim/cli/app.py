@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -51,6 +51,26 @@ def _main(
     ] = False,
 ) -> None:
     """Agent-based negotiation scenario simulator: run, sweep, plot and compare scenarios."""
+    import warnings
+
+    warnings.showwarning = _show_warning
+    # Every command says it, every time (ScenarioWarning is one; importing it here is slow).
+    warnings.simplefilter("always", UserWarning)
+
+
+def _show_warning(message: Any, *args: Any, **kwargs: Any) -> None:
+    """Warnings on the command line are one line on stderr, `warning: file:line: ...`."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def check_seed(seed: int | None, option: str = "--seed") -> None:
+    """Refuse a seed outside what numpy and the results store hold, naming the option."""
+    from sim.scenario.models import SEED_MAX
+
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise ValueError(
+            f"{option} {seed}: expected a whole number from 0 to {SEED_MAX} (2^63 − 1)"
+        )
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sim.cli.app import Format, SetOption, app, user_errors
+from sim.cli.app import Format, SetOption, app, check_seed, user_errors
 
 if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
     from sim.record import RunRecord
@@ -64,6 +64,7 @@ def run(
     if protocol is not None:
         overrides.append(f"protocol.type={protocol}")
     with user_errors():
+        check_seed(seed)
         spec = load_scenario(scenario, overrides)
         pair = _pair(spec, actors) if actors else None
     record = run_once(spec, spec.run.seed if seed is None else seed, trajectory=True)
@@ -143,18 +144,25 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files to check.")],
     set_: SetOption = None,
 ) -> None:
-    """Check scenario files; print file:line, the field and what was expected for each problem.
+    """Check scenario files (and their sweep: block); print file:line, the field and what was
+    expected for each problem.
 
     Example: negsim validate scenarios/*.yaml
     """
     import sys
+    import warnings
 
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, ScenarioWarning, load_scenario
+    from sim.sweep.spec import resolve_sweep
 
     bad = 0
     for file in files:
         try:
             spec = load_scenario(file, set_ or [])
+            if spec.sweep is not None:  # its axes and size, against the scenario, as sweep does
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ScenarioWarning)  # already said once
+                    resolve_sweep(file)
         except ScenarioError as exc:
             for problem in exc.problems():
                 print(f"error: {problem}", file=sys.stderr)

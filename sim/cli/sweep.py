@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import SetOption, app, user_errors
+from sim.cli.app import SetOption, app, check_seed, user_errors
 
 
 class Design(StrEnum):
@@ -46,6 +45,16 @@ Seed = Annotated[int | None, typer.Option(help="Root seed of the sweep.")]
 Samples = Annotated[int | None, typer.Option(help="Design size for lhs/sobol/morris/saltelli.")]
 
 
+TlsFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="TLS file for an --address tls://... scheduler (give --tls-ca-file, --tls-cert "
+        "and --tls-key together, as for `dask scheduler`).",
+        rich_help_panel="Dask cluster",
+    ),
+]
+
+
 @app.command()
 def sweep(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML, or a sweep file naming one.")],
@@ -58,13 +67,25 @@ def sweep(
     chunk_size: Annotated[int | None, typer.Option(help="Runs per chunk sent to a worker.")] = None,
     executor: Annotated[Executor, typer.Option(help="Where runs execute.")] = Executor.process,
     address: Annotated[
-        str | None, typer.Option(help="Existing Dask scheduler, tcp://HOST:PORT (implies dask).")
+        str | None,
+        typer.Option(
+            help="Existing Dask scheduler, tcp://HOST:PORT or tls://HOST:PORT (implies dask). "
+            "Whoever runs it runs code you send and sends you code: use only your own.",
+            rich_help_panel="Dask cluster",
+        ),
     ] = None,
+    tls_ca_file: TlsFile = None,
+    tls_cert: TlsFile = None,
+    tls_key: TlsFile = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/<scenario name>).")
     ] = None,
-    resume: Annotated[bool, typer.Option(help="Run only the runs missing from --out.")] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace the results in --out.")] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Check the parts in --out and run only the missing runs.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the negsim results in --out (only negsim's own files).")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="Print only errors and the final line.")] = False,
     set_: SetOption = None,
 ) -> None:
@@ -75,58 +96,92 @@ def sweep(
     from sim.sweep import resolve_sweep
 
     with user_errors():
+        check_seed(seed)
+        security = _security(address, tls_ca_file, tls_cert, tls_key)
         spec = resolve_sweep(
             scenario, vary or [], design and design.value, samples, reps, seed, set_ or []
         )
     folder = out or Path("results") / spec.scenario.name
-    result = _run(spec, folder, executor, workers, chunk_size, address, resume, overwrite, quiet)
-    _finish(folder, result, quiet, scenario)
+    result = _run(
+        spec,
+        folder,
+        executor="dask" if address else executor.value,
+        workers=workers,
+        chunk_size=chunk_size,
+        address=address,
+        resume=resume,
+        overwrite=overwrite,
+        quiet=quiet,
+        security=security,
+    )
+    _finish(folder, result, quiet)
 
 
-def _run(spec, folder, executor, workers, chunk_size, address, resume, overwrite, quiet) -> Any:
-    """Run the sweep; Ctrl-C exits 130 with the resume command."""
+def _security(address: str | None, ca: Path | None, cert: Path | None, key: Path | None) -> Any:
+    """Dask's TLS settings from the three files, or None without them."""
+    given = [p for p in (ca, cert, key) if p is not None]
+    if not given:
+        return None
+    if address is None or len(given) != 3:
+        raise ValueError("--tls-ca-file, --tls-cert and --tls-key go together, with --address")
+    for path in given:
+        if not path.is_file():
+            raise ValueError(f"{path}: no such file")
+    from distributed.security import Security
+
+    return Security(
+        tls_ca_file=str(ca),
+        tls_client_cert=str(cert),
+        tls_client_key=str(key),
+        require_encryption=True,
+    )
+
+
+def _run(spec: Any, folder: Path, **options: Any) -> Any:
+    """Run the sweep. Ctrl-C exits 130, a folder or cluster fault exits 2, each with the command
+    that resumes; parts set aside by --resume are named on stderr."""
     from sim.sweep import run_sweep
+    from sim.sweep.store import StoreError, resume_command
 
-    kind = "dask" if address else executor.value
     with user_errors():
-        result = run_sweep(
-            spec,
-            folder,
-            kind,
-            workers,
-            chunk_size,
-            address,
-            resume,
-            overwrite,
-            quiet,
-            command=sys.argv,
-        )
+        try:
+            result = run_sweep(spec, folder, command=sys.argv, **options)
+        except StoreError as exc:
+            if not exc.resumable:
+                raise
+            raise ValueError(
+                f"{exc}; {exc.kept:,} of {exc.expected:,} runs are kept: resume with: "
+                f"{resume_command(sys.argv)}"
+            ) from None
+    for note in result.set_aside:
+        print(f"set aside: {note}", file=sys.stderr)
+    if result.rebuilt:
+        print(f"rebuilt {folder}/manifest.json from the checked parts", file=sys.stderr)
     if result.status == "interrupted":
-        again = [a for a in sys.argv if a not in ("--overwrite", "--resume")]
         print(
-            f"interrupted: {result.total} of {result.expected} runs kept in {folder}; "
-            f"resume with: {shlex.join(['negsim', *again[1:], '--resume'])}",
+            f"interrupted: {result.total:,} of {result.expected:,} runs kept in {folder}; "
+            f"resume with: {resume_command(sys.argv)}",
             file=sys.stderr,
         )
         raise typer.Exit(130)
     return result
 
 
-def _finish(folder: Path, result: Any, quiet: bool, scenario: Path) -> None:
-    """Write summary.csv, print the per-point table and the final line."""
-    from sim.sweep.store import Store, point_table, write_summary
+def _finish(folder: Path, result: Any, quiet: bool) -> None:
+    """Print the per-point table and the final line; a sweep whose every run failed exits 1."""
+    from sim.sweep.store import Store
+    from sim.sweep.summary import point_table
 
-    store = Store(folder)
-    summary = write_summary(store)
     if not quiet:
-        _print_points(point_table(store))
-        if summary is None:
-            print("summary.csv not written: sim.stats.summarise is not available", file=sys.stderr)
-    failed = f", {result.failed} failed" if result.failed else ""
+        _print_points(point_table(Store(folder)))
+    failed = f", {result.failed:,} failed" if result.failed else ""
     typer.echo(
-        f"{result.total} runs ({result.ran} new{failed}) in {result.seconds:.1f} s; "
-        f"results in {folder}/"
+        f"{result.status}: {result.total:,} runs ({result.ran:,} new{failed}) in "
+        f"{result.seconds:.1f} s; results in {folder}/"
     )
+    if result.status == "failed":
+        print(f"error: every run failed; the first error: {result.first_error}", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def _print_points(table: Any, limit: int = 40) -> None:
@@ -181,6 +236,7 @@ def sensitivity(
     from sim.sweep import resolve_sweep
 
     with user_errors():
+        check_seed(seed)
         spec = resolve_sweep(
             scenario,
             vary or [],
@@ -196,7 +252,7 @@ def sensitivity(
     folder = out or Path("results") / f"{spec.scenario.name}-{method.value}"
     # Resuming reuses a finished identical sweep, so re-analysing costs nothing.
     result = _run(
-        spec, folder, Executor.process, workers, None, None, not overwrite, overwrite, quiet
+        spec, folder, workers=workers, resume=not overwrite, overwrite=overwrite, quiet=quiet
     )
     with user_errors():
         table, noise = _indices(spec, folder)
@@ -210,9 +266,9 @@ def sensitivity(
     from sim.plots.sensitivity import plot_sensitivity
 
     paths = plot_sensitivity(table, folder / "plots", warnings)
-    from sim.sweep.store import Store, write_summary
+    from sim.sweep.store import Store
 
-    write_summary(Store(folder))
+    Store(folder).note_outputs(paths)
     typer.echo(
         f"{result.total} runs, {spec.n_points} design points; indices in {folder}/sensitivity.csv, "
         f"{len(paths)} plots in {folder}/plots/"
@@ -226,7 +282,8 @@ def _indices(spec: Any, folder: Path) -> tuple[Any, dict[str, float]]:
     import pandas as pd
 
     from sim.sweep.design import analyse, noise_share
-    from sim.sweep.store import Store, outcome_columns
+    from sim.sweep.store import Store
+    from sim.sweep.summary import outcome_columns
 
     store = Store(folder)
     columns = outcome_columns(store)

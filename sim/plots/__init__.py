@@ -25,6 +25,7 @@ class Results:
     spec: Scenario
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    note: str | None = None  # what the folder lacks ("interrupted: 1,200 of 4,000 runs stored")
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -43,10 +44,24 @@ def load_results(path: str | Path, name: str | None = None) -> Results:
         raise ValueError(
             f"{folder}: not a results folder (no manifest.json); run negsim sweep first"
         )
+    from sim.sweep.store import completeness, resume_command
+
+    note = completeness(results.load_status(folder))
+    runs = results.load(folder)
+    if runs.empty:
+        command = results.load_manifest(folder).get("command") or ["negsim", "sweep", "..."]
+        raise ValueError(f"{folder}: no runs to draw ({note}); run {resume_command(command)}")
     return Results(
         name=name or folder.resolve().name,
-        runs=results.load(folder),
+        runs=runs,
         spec=results.load_scenario(folder),
         manifest=results.load_manifest(folder),
         path=folder,
+        note=note,
     )
+
+
+def incomplete_note(loaded: list[Results]) -> str | None:
+    """One note for a figure that draws several results, naming those that are incomplete."""
+    notes = [f"{r.name}: {r.note}" for r in loaded if r.note]
+    return "; ".join(notes) or None

@@ -81,6 +81,8 @@ RC: dict[str, Any] = {
     "lines.linewidth": 2.2,
     "lines.markersize": 8,
     "errorbar.capsize": 4,
+    # Labels come from scenario files: `$\frac{a}{b $` is drawn as written, never as mathtext.
+    "text.parse_math": False,
 }
 
 
@@ -203,3 +205,14 @@ def too_small(fig: Any) -> list[tuple[str, float]]:
         for t in fig.findobj(Text)
         if t.get_visible() and t.get_text().strip() and t.get_fontsize() * scale < MIN_FONT - 1e-6
     ]
+
+
+def mark_incomplete(fig: Figure, note: str | None) -> Figure:
+    """Say on the figure itself that it draws only part of a sweep, e.g. "Incomplete sweep —
+    interrupted: 1,200 of 4,000 runs stored" above it (nothing when `note` is None)."""
+    if note:
+        fig.text(
+            0.01, 1.0, f"Incomplete sweep — {note}", ha="left", va="bottom", color=NEUTRAL,
+            fontsize=MIN_FONT, fontweight="bold",
+        )  # fmt: skip
+    return fig

@@ -1,6 +1,6 @@
 """Scenario format (pydantic models), YAML loading with line numbers, and dotted-path overrides."""
 
-from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.loading import ScenarioError, ScenarioWarning, load_scenario
 from sim.scenario.models import Actor, Event, Info, Issue, Protocol, Scenario, Sweep
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Protocol",
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "Sweep",
     "load_scenario",
 ]

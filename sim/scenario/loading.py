@@ -15,6 +15,10 @@ from sim.scenario.models import Scenario
 Loc = tuple[str | int, ...]
 
 
+class ScenarioWarning(UserWarning):
+    """A valid scenario that probably does not say what its author meant (shown, never fatal)."""
+
+
 class ScenarioError(ValueError):
     """A problem in a scenario the user can act on: file, line, field path and what was expected."""
 
@@ -59,13 +63,21 @@ def _as_number(part: str | int) -> str | int | float:
     return part
 
 
-def parse_yaml(text: str, file: str) -> Document:
-    """Parse YAML text into plain dicts and lists, keeping each node's line."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import DuplicateKeyError
-    from ruamel.yaml.error import MarkedYAMLError
+# Limits that keep a hostile or broken file from exhausting the machine; a real scenario is a few
+# kilobytes with a few hundred values, nested five or six levels deep.
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+MAX_VALUES = 100_000  # scalars and containers, counting every alias as the values it repeats
 
-    yaml = YAML(typ="rt")
+
+def parse_yaml(text: str, file: str) -> Document:
+    """Parse YAML text into plain dicts and lists, keeping each node's line. Every way the text
+    can be wrong is a ScenarioError naming its line, never another exception."""
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    yaml = _yaml(file, text)
     try:
         raw = yaml.load(io.StringIO(text))
     except DuplicateKeyError as exc:
@@ -76,15 +88,136 @@ def parse_yaml(text: str, file: str) -> Document:
             file, line, key, f"duplicate key{first}; names must be unique"
         ) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ScenarioError(file, line, "", f"YAML syntax error: {what}{_hint(what)}") from None
+        brackets = yaml.composer.brackets
+        raise _syntax_error(exc, file, brackets[-1] if brackets else None) from None
+    except ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ScenarioError(
+            file,
+            line,
+            "",
+            f"control character U+{exc.character:04X} is not allowed in YAML text; delete it",
+        ) from None
+    except YAMLError as exc:  # nothing known reaches here; still one line, never a traceback
+        raise ScenarioError(file, 1, "", f"YAML error: {exc}") from None
     lines: dict[Loc, int] = {(): 1}
     data = _plain(raw, (), lines)
     if not isinstance(data, dict):
-        raise ScenarioError(file, 1, "", "expected a mapping of scenario fields at the top level")
+        first = next(
+            (i for i, t in enumerate(text.splitlines(), 1) if t.strip() and t.strip()[0] != "#"), 1
+        )
+        raise ScenarioError(
+            file, first, "", "expected a mapping of scenario fields at the top level"
+        )
     return Document(file, data, lines)
+
+
+def _yaml(file: str, text: str) -> Any:
+    """A round-trip loader (it keeps line numbers) that checks what it composes (`_Checks`) and
+    leaves date-like text as text: a scenario has no dates, and an impossible one (2024-13-45)
+    would otherwise fail with no line."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.events import AliasEvent, CollectionStartEvent
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    class Constructor(RoundTripConstructor):
+        pass
+
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp", Constructor.construct_yaml_str)
+
+    class Checks(Composer):
+        """Composes nodes as ruamel does, one parse, refusing as it goes: nesting deeper than
+        MAX_DEPTH, more than MAX_VALUES values once aliases are expanded (an alias bomb),
+        explicit tags, recursive or undefined aliases, and a list or mapping used as a key.
+        `brackets` holds the lines of the [ and { still open, for syntax errors."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.sizes: dict[int, int] = {}  # id(node) -> values it stands for
+            self.total = 0  # values so far, every alias counted as what it repeats
+            self.open: list[bool] = []  # open lists and mappings: opened by [ or { ?
+            self.brackets: list[int] = []
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.parser.peek_event()
+            line = event.start_mark.line + 1
+            is_key = isinstance(parent, MappingNode) and index is None
+            if isinstance(event, AliasEvent):
+                target = self.anchors.get(event.anchor)
+                if target is None:
+                    raise fail(line, f"alias *{event.anchor} has no anchor before it")
+                if id(target) not in self.sizes:
+                    raise fail(line, f"alias *{event.anchor} repeats the list or mapping it is in")
+                if is_key and not isinstance(target, ScalarNode):
+                    raise fail(line, KEY)
+                self.count(self.sizes[id(target)], line)
+                return super().compose_node(parent, index)
+            if event.tag is not None:  # `!!python/object:...`, `!custom`, even `!!str`
+                shown = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+                raise fail(line, f"tag {shown} is not allowed; scenario files hold plain values")
+            collection = isinstance(event, CollectionStartEvent)
+            if collection and is_key:
+                raise fail(line, KEY)
+            if collection and len(self.open) >= MAX_DEPTH:
+                raise fail(line, f"nested more than {MAX_DEPTH} levels deep")
+            before = self.total
+            self.count(1, line)
+            if collection:
+                at = event.start_mark.index
+                bracket = text[at : at + 1] in ("[", "{")
+                self.open.append(bracket)
+                if bracket:
+                    self.brackets.append(line)
+            node = super().compose_node(parent, index)
+            if collection and self.open.pop():
+                self.brackets.pop()
+            self.sizes[id(node)] = self.total - before
+            return node
+
+        def count(self, values: int, line: int) -> None:
+            self.total += values
+            if self.total > MAX_VALUES:
+                raise fail(
+                    line,
+                    f"the document expands to more than {MAX_VALUES:,} values (aliases counted "
+                    "as what they repeat); a scenario needs a few hundred",
+                )
+
+    def fail(line: int, message: str) -> ScenarioError:
+        return ScenarioError(file, line, "", message)
+
+    yaml = YAML(typ="rt")
+    yaml.Constructor = Constructor
+    yaml.Composer = Checks
+    return yaml
+
+
+KEY = "a list or mapping cannot be a key; keys are plain names"
+
+
+def _syntax_error(exc: Any, file: str, flow_line: int | None = None) -> ScenarioError:
+    """A parser error at the line the mistake is on. For an unclosed quote, a key without its
+    colon, or an unclosed [ or { (`flow_line`, the innermost one still open), the parser notices
+    only at a later token, so the line is where that construct began, not where it gave up."""
+    problem, context = exc.problem_mark, exc.context_mark
+    start = None
+    if context and str(exc.context).startswith(
+        ("while scanning a quoted", "while scanning a simple")
+    ):
+        start = context.line + 1
+    elif flow_line is not None:
+        start = flow_line
+    elif context and str(exc.context).startswith("while parsing a flow"):
+        start = context.line + 1
+    mark = problem or context
+    line = start or (mark.line + 1 if mark else None)
+    what = " ".join(x for x in (exc.context, exc.problem) if x)
+    if start and problem and problem.line + 1 != start:
+        what += f" on line {problem.line + 1}"
+    hint = _hint("flow" if flow_line is not None else what)
+    return ScenarioError(file, line, "", f"YAML syntax error: {what}{hint}")
 
 
 def _hint(problem: str) -> str:
@@ -94,7 +227,11 @@ def _hint(problem: str) -> str:
     if "block" in problem or "indent" in problem or "mapping values" in problem:
         return " (hint: check the indentation of this line and the one above it)"
     if "flow" in problem:
-        return " (hint: a [ or { is not closed on this line or the one above it)"
+        return " (hint: a [ or { opened on this line is not closed)"
+    if "quoted" in problem:
+        return " (hint: a quote opened on this line is not closed)"
+    if "simple key" in problem:
+        return " (hint: a key on this line has no ':' after it)"
     return ""
 
 
@@ -132,9 +269,24 @@ def read_document(path: str | Path) -> Document:
     """Read and parse a scenario file; a missing or unreadable file is a ScenarioError."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(file, None, "", f"cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(
+            file, None, "", f"larger than {MAX_BYTES:,} bytes; a scenario file is a few kilobytes"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            file,
+            line,
+            "",
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8",
+        ) from None
     return parse_yaml(text, file)
 
 
@@ -208,7 +360,7 @@ def _error(doc: Document, err: Any) -> ScenarioError:
     elif err["type"] == "missing":
         message = "field required"
     elif "input" in err and not isinstance(err["input"], (dict, list)):
-        message = f"{message} (got {err['input']!r})"
+        message = f"{message} (got {shown(err['input'])})"
     # Cross-reference checks name their own location as "dotted.path: message".
     head, sep, rest = message.partition(": ")
     if sep and not loc and ("." in head or head in ("actors", "issues")):
@@ -216,6 +368,12 @@ def _error(doc: Document, err: Any) -> ScenarioError:
         message = rest
     path = ".".join(str(p) for p in loc if not _is_tag(p))
     return ScenarioError(doc.file, doc.line_of(loc), path, message)
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as an error message quotes it: its repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _is_tag(part: str | int) -> bool:
@@ -266,4 +424,40 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override (`PATH=VALUE` strings) and validate one scenario file."""
     doc = read_document(path)
     apply_overrides(doc, overrides)
-    return validate_document(doc)
+    scenario = validate_document(doc)
+    check_memory(doc, scenario)
+    warn_oddities(doc, scenario)
+    return scenario
+
+
+def check_memory(doc: Document, scenario: Scenario) -> int:
+    """Refuse, before it starts, a scenario whose package search would need more memory than
+    the machine has (naming the estimate and what to change); return the estimate in bytes."""
+    from sim.protocols.arrays import memory_problem, search_memory
+
+    problem = memory_problem(scenario)
+    if problem:
+        line = doc.line_of(("protocol", "grid"))
+        raise ScenarioError(doc.file, line, "protocol.grid", problem)
+    return search_memory(scenario)
+
+
+def warn_oddities(doc: Document, scenario: Scenario) -> None:
+    """Warn (ScenarioWarning, `file:line: path: ...`) about what is valid but cannot matter: an
+    event scheduled at or after the deadline never fires, since rounds run 0 to deadline − 1."""
+    import warnings
+
+    if scenario.protocol.type != "alternating_offers":
+        return
+    deadline = scenario.protocol.deadline
+    for i, event in enumerate(scenario.events):
+        if event.round is not None and event.round >= deadline:
+            line = doc.line_of(("events", i, "round"))
+            warnings.warn(
+                ScenarioWarning(
+                    f"{doc.file}:{line}: events.{i}.round: round {event.round} is not before the "
+                    f"deadline ({deadline} rounds, numbered 0 to {deadline - 1}), so "
+                    f"{event.name!r} never fires"
+                ),
+                stacklevel=2,
+            )

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]  # .inf and .nan are refused
+SEED_MAX = 2**63 - 1  # seeds fit a signed 64-bit column and numpy's generators
 
 
 def _unit_or_name(value: float | str) -> float | str:
@@ -123,7 +125,7 @@ class Preference(Strict):
         description="On an issue of named options: the actor's utility of each option, on [0, 1] "
         "(1 for the option it likes best, as v = 1 at an ideal point).",
     )
-    salience: float = Field(ge=0.0, description="Weight of the issue; normalised per actor.")
+    salience: Finite = Field(ge=0.0, description="Weight of the issue; normalised per actor.")
 
     @model_validator(mode="after")
     def _ideal_or_utilities(self) -> Preference:
@@ -146,14 +148,14 @@ class Concession(Strict):
     """Time-dependent concession (Faratin, Sierra & Jennings 1998); e < 1 Boulware, e > 1 conceder."""
 
     type: Literal["concession"] = "concession"
-    e: float = Field(default=1.0, gt=0.0, description="Concession exponent e.")
+    e: Finite = Field(default=1.0, gt=0.0, description="Concession exponent e.")
 
 
 class Reciprocal(Strict):
     """Tit-for-tat: concede in proportion to the other side's last concession."""
 
     type: Literal["reciprocal"] = "reciprocal"
-    beta: float = Field(
+    beta: Finite = Field(
         default=1.0, ge=0.0, description="Share of the others' concession returned."
     )
     base: float = Field(default=0.02, ge=0.0, le=1.0, description="Concession made every round.")
@@ -172,14 +174,14 @@ class Actor(Strict):
     """A negotiating party: preferences per issue plus its overall traits."""
 
     name: str = Field(description="Display name.")
-    capability: float = Field(default=1.0, gt=0.0, description="Power; weights recognition.")
+    capability: Finite = Field(default=1.0, gt=0.0, description="Power; weights recognition.")
     patience: float = Field(
         default=0.95, gt=0.0, le=1.0, description="Per-round discount factor δ in (0, 1]."
     )
-    outside_option: float | None = Field(
+    outside_option: Finite | None = Field(
         default=None, description="BATNA; the disagreement payoff is max(this, U(reversion))."
     )
-    rho: float = Field(
+    rho: Finite = Field(
         default=1.0, gt=0.0, description="Risk attitude ρ in v(x) = 1 − |x − x*|^ρ (1 linear)."
     )
     rationality: float = Field(
@@ -187,7 +189,7 @@ class Actor(Strict):
         gt=0.0,
         description="λ of noisy acceptance σ(λ·(U − threshold)); .inf answers deterministically.",
     )
-    perception_noise: float = Field(
+    perception_noise: Finite = Field(
         default=0.0, ge=0.0, description="s.d. of the error in how it sees others' preferences."
     )
     strategy: Strategy = Field(default_factory=Concession)
@@ -215,7 +217,9 @@ class Protocol(Strict):
     grid: int = Field(
         default=5, ge=2, le=21, description="Levels per issue in the proposer's package search."
     )
-    eu_rounds: int = Field(default=8, ge=1, description="Rounds τ of the expected-utility model.")
+    eu_rounds: int = Field(
+        default=8, ge=1, le=10_000, description="Rounds τ of the expected-utility model."
+    )
 
 
 class Effect(Strict):
@@ -226,9 +230,9 @@ class Effect(Strict):
         "outside_option", "ideal", "salience", "capability", "patience", "rationality"
     ]
     issue: Name | None = Field(default=None, description="Issue, for ideal and salience.")
-    set: float | None = None
-    add: float | None = None
-    scale: float | None = None
+    set: Finite | None = None
+    add: Finite | None = None
+    scale: Finite | None = None
 
     @model_validator(mode="after")
     def _one_operation(self) -> Effect:
@@ -269,9 +273,9 @@ class Axis(Strict):
     of names sweeps a categorical value, such as an issue's reversion among its options."""
 
     path: str
-    values: list[float | str] | None = None
-    low: float | None = None
-    high: float | None = None
+    values: list[Finite | str] | None = None
+    low: Finite | None = None
+    high: Finite | None = None
     num: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
@@ -295,13 +299,13 @@ class Sweep(Strict):
     design: Literal["grid", "lhs", "sobol", "morris", "saltelli"] = "grid"
     samples: int = Field(default=16, ge=1, description="Design size for lhs/sobol/morris.")
     replications: int = Field(default=100, ge=1)
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=SEED_MAX)
 
 
 class Run(Strict):
     """Settings for single runs."""
 
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=SEED_MAX)
 
 
 class Info(Strict):

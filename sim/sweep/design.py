@@ -120,7 +120,7 @@ def make_design(axes: Sequence[Axis], design: str, samples: int, seed: int) -> n
 def design_size(n_axes: int, design: str, samples: int, grid_levels: Sequence[int] = ()) -> int:
     """The number of points a design yields, without drawing it (see the module docstring)."""
     if design == "grid":
-        return int(np.prod(grid_levels)) if grid_levels else 1
+        return math.prod(grid_levels)  # Python ints: a product of huge counts must not wrap
     if design == "lhs":
         return samples
     if design == "sobol":

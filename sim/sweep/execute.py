@@ -66,33 +66,46 @@ def run_chunk(chunk: Chunk) -> list[dict[str, Any]]:
     """Run every run of a chunk; a run that raises yields a row with status "failed"."""
     rows = []
     for point, rep in chunk.runs:
-        seed = run_seed(chunk.context.root_seed, point, rep)
         spec = _scenario(chunk, point)
-        head: dict[str, Any] = {
-            "scenario": chunk.context.name,
-            "point": point,
-            "rep": rep,
-            "seed": seed,
-            "status": "ok",
-            "error": "",
-        }
-        head.update(
-            {
-                f"param.{p}": v if isinstance(v, str) else float(v)
-                for p, v in chunk.params[point].items()
-            }
-        )
+        seed = run_seed(chunk.context.root_seed, point, rep)
         try:
             if isinstance(spec, Exception):
                 raise spec
-            body = run_once(spec, seed).row()
+            rows.append(_row(chunk, point, rep, seed, run_once(spec, seed).row()))
         except Exception as exc:
-            head["status"] = "failed"
-            head["error"] = f"{type(exc).__name__}: {exc}"
-            body = failed_outcome(spec)
-        body = {k: v for k, v in body.items() if k not in ("scenario", "seed")}
-        rows.append(head | body)
+            rows.append(_failed_row(chunk, point, rep, f"{type(exc).__name__}: {exc}"))
     return rows
+
+
+def failed_chunk(chunk: Chunk, reason: str) -> list[dict[str, Any]]:
+    """Every run of a chunk as a failed row with `reason` (its worker kept dying)."""
+    return [_failed_row(chunk, point, rep, reason) for point, rep in chunk.runs]
+
+
+def _row(
+    chunk: Chunk, point: int, rep: int, seed: int, body: dict[str, Any], error: str = ""
+) -> dict[str, Any]:
+    """One results row: the run's keys and parameters, then its outcome columns."""
+    head: dict[str, Any] = {
+        "scenario": chunk.context.name,
+        "point": point,
+        "rep": rep,
+        "seed": seed,
+        "status": "failed" if error else "ok",
+        "error": error,
+    }
+    head.update(
+        {
+            f"param.{p}": v if isinstance(v, str) else float(v)
+            for p, v in chunk.params[point].items()
+        }
+    )
+    return head | {k: v for k, v in body.items() if k not in ("scenario", "seed")}
+
+
+def _failed_row(chunk: Chunk, point: int, rep: int, error: str) -> dict[str, Any]:
+    seed = run_seed(chunk.context.root_seed, point, rep)
+    return _row(chunk, point, rep, seed, failed_outcome(_scenario(chunk, point)), error)
 
 
 def failed_outcome(spec: Any) -> dict[str, Any]:
@@ -154,19 +167,48 @@ def execute(
     executor: str = "process",
     workers: int | None = None,
     address: str | None = None,
+    security: Any = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield each chunk's rows as it finishes (any order for parallel executors). Closing the
-    generator or an exception (KeyboardInterrupt) cancels pending work and stops the workers."""
+    generator or an exception (KeyboardInterrupt) cancels pending work and stops the workers;
+    a dead worker costs only a retry of its chunk. `security` is a distributed.Security for a
+    TLS scheduler at `address`."""
     workers = workers or default_workers()
     if executor == "serial":
         for chunk in chunks:
             yield run_chunk(chunk)
     elif executor == "process":
-        yield from _process_pool(chunks, workers)
+        yield from process_pool(chunks, workers)
     elif executor == "dask":
-        yield from _dask(chunks, workers, address)
+        yield from _dask(chunks, workers, address, security)
     else:
         raise ValueError(f"unknown executor {executor!r}; expected one of {list(EXECUTORS)}")
+
+
+class ExecutorError(RuntimeError):
+    """The machinery that runs chunks failed: a scheduler that does not answer or went away."""
+
+
+MAX_DEATHS = 2  # times a chunk may kill the worker running it alone before it is stored failed
+CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler, and again to find one of its workers
+
+
+def parent_alive(pid: int) -> bool:
+    """Whether process `pid` still runs. A dead process that its own parent has not reaped yet
+    (a zombie, as when a caller holds its output pipes) still answers kill(pid, 0), so Linux's
+    /proc state is checked too."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process exists under that id
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")
 
 
 def _init_worker(sweep_pid: int) -> None:
@@ -180,21 +222,26 @@ def _init_worker(sweep_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
-        while True:
+        while parent_alive(sweep_pid):
             time.sleep(1.0)
-            try:
-                os.kill(sweep_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # a process exists under that id
-                pass
+        os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="negsim-parent-watch").start()
 
 
-def _process_pool(chunks: Iterable[Chunk], workers: int) -> Iterator[list[dict[str, Any]]]:
+def process_pool(
+    chunks: Iterable[Chunk], workers: int, task: Any = run_chunk
+) -> Iterator[list[dict[str, Any]]]:
+    """Run `task` on every chunk in a local process pool, at most 2 × workers chunks in flight.
+
+    When a worker dies (killed, out of memory) the pool breaks and every chunk in flight is
+    lost with it: the pool is rebuilt and those chunks are retried one at a time, so that the
+    one that kills its worker is known. A chunk that kills MAX_DEATHS workers running alone is
+    stored as failed runs with the reason; the sweep goes on."""
     import multiprocessing as mp
+    from collections import deque
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     # Never fork: Mesa and numpy threads do not survive it; forkserver starts clean and fast.
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
@@ -202,22 +249,67 @@ def _process_pool(chunks: Iterable[Chunk], workers: int) -> Iterator[list[dict[s
     if method == "forkserver":
         # Workers fork from a server that has already imported the model: no per-worker imports.
         context.set_forkserver_preload(["sim.sweep.execute", "sim.protocols.alternating"])
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(os.getpid(),),
-    )
-    pending: set = set()
-    source = iter(chunks)
-    try:
-        yield from _bounded(
-            source,
-            pending,
-            lambda c: pool.submit(run_chunk, c),
-            2 * workers,
-            lambda fs: wait(fs, return_when=FIRST_COMPLETED)[0],
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
         )
+
+    pool = new_pool()
+    source = iter(chunks)
+    suspects: deque[tuple[Chunk, int]] = deque()  # lost with a dead worker: (chunk, deaths alone)
+    pending: dict[Any, tuple[Chunk, int, bool]] = {}  # future -> (chunk, deaths, ran alone)
+    lost: list[tuple[Chunk, int, bool]] = []
+
+    def submit(chunk: Chunk, deaths: int, alone: bool) -> None:
+        try:
+            pending[pool.submit(task, chunk)] = (chunk, deaths, alone)
+        except BrokenProcessPool:  # it broke since the last wait: this chunk never ran
+            lost.append((chunk, deaths, False))
+
+    try:
+        while True:
+            if suspects and not pending and not lost:
+                submit(*suspects.popleft(), True)
+            while not suspects and not lost and len(pending) < 2 * workers:
+                chunk = next(source, None)
+                if chunk is None:
+                    break
+                submit(chunk, 0, False)
+            if not pending and not lost:
+                return
+            done = wait(pending, return_when=FIRST_COMPLETED).done if pending else set()
+            for fut in done:
+                item = pending.pop(fut)
+                try:
+                    rows = fut.result()
+                except BrokenProcessPool:
+                    lost.append(item)
+                    continue
+                yield rows
+            if not lost:
+                continue
+            # The pool is broken: whatever else was in it fails too, promptly.
+            wait(pending)
+            for fut, item in pending.items():
+                if fut.exception() is None:
+                    yield fut.result()
+                else:
+                    lost.append(item)
+            pending.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = new_pool()
+            for chunk, deaths, alone in lost:
+                deaths += alone  # only a chunk that ran alone is known to have killed it
+                if deaths >= MAX_DEATHS:
+                    yield failed_chunk(
+                        chunk,
+                        f"WorkerDied: the worker process running these runs died {deaths} "
+                        "times (killed, or out of memory)",
+                    )
+                else:
+                    suspects.append((chunk, deaths))
+            lost.clear()
     finally:
         for fut in pending:
             fut.cancel()
@@ -225,15 +317,19 @@ def _process_pool(chunks: Iterable[Chunk], workers: int) -> Iterator[list[dict[s
 
 
 def _dask(
-    chunks: Iterable[Chunk], workers: int, address: str | None
+    chunks: Iterable[Chunk], workers: int, address: str | None, security: Any
 ) -> Iterator[list[dict[str, Any]]]:
+    """Run chunks on a Dask cluster: the scheduler at `address`, or a local one. Dask itself
+    retries a chunk whose worker died (its allowed-failures setting); a chunk it gives up on is
+    stored as failed runs with the reason."""
     import logging
 
     from distributed import Client, LocalCluster, wait
+    from distributed.scheduler import KilledWorker
 
     cluster = None
     if address:
-        client = Client(address)
+        client = _connect(address, security)
         slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
     else:
         cluster = LocalCluster(
@@ -245,15 +341,30 @@ def _dask(
         )
         client = Client(cluster)
         slots = workers
-    pending: set = set()
+    pending: dict[Any, Chunk] = {}
+    source = iter(chunks)
     try:
-        yield from _bounded(
-            iter(chunks),
-            pending,
-            lambda c: client.submit(run_chunk, c, pure=False),
-            2 * max(1, slots),
-            lambda fs: wait(list(fs), return_when="FIRST_COMPLETED").done,
-        )
+        while True:
+            while len(pending) < 2 * max(1, slots):
+                chunk = next(source, None)
+                if chunk is None:
+                    break
+                pending[client.submit(run_chunk, chunk, pure=False)] = chunk
+            if not pending:
+                return
+            for fut in wait(list(pending), return_when="FIRST_COMPLETED").done:
+                chunk = pending.pop(fut)
+                try:
+                    rows = fut.result()
+                except KilledWorker as exc:
+                    rows = failed_chunk(
+                        chunk, f"KilledWorker: Dask lost its worker repeatedly ({exc})"
+                    )
+                except Exception as exc:
+                    raise ExecutorError(
+                        f"the Dask cluster failed: {type(exc).__name__}: {exc}"
+                    ) from None
+                yield rows
     finally:
         for fut in pending:
             fut.cancel()
@@ -262,21 +373,38 @@ def _dask(
             cluster.close()
 
 
-def _bounded(source, pending: set, submit, limit: int, wait_some) -> Iterator[list[dict[str, Any]]]:
-    """Keep at most `limit` chunks in flight, so the parent never holds the whole sweep."""
-    exhausted = False
-    while True:
-        while not exhausted and len(pending) < limit:
-            chunk = next(source, None)
-            if chunk is None:
-                exhausted = True
-            else:
-                pending.add(submit(chunk))
-        if not pending:
-            return
-        for fut in wait_some(pending):
-            pending.discard(fut)
-            yield fut.result()
+def _connect(address: str, security: Any) -> Any:
+    """A client of the scheduler at `address` with at least one worker, or an ExecutorError
+    within about 2 × CONNECT_TIMEOUT seconds. distributed's own connect waits for the
+    scheduler's handshake without a time limit, so a probe with one comes first."""
+    import asyncio
+
+    from distributed import Client
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    args = (security or Security()).get_connection_args("client")
+
+    async def probe() -> None:
+        comm = await asyncio.wait_for(connect(address, CONNECT_TIMEOUT, **args), CONNECT_TIMEOUT)
+        await comm.close()
+
+    try:
+        asyncio.run(probe())
+        client = Client(address, timeout=CONNECT_TIMEOUT, security=security)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # TypeError: TLS without files
+        raise ExecutorError(
+            f"cannot reach a Dask scheduler at {address} (gave up after {CONNECT_TIMEOUT} s: "
+            f"{type(exc).__name__}{': ' if str(exc) else ''}{exc})"
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        client.close()
+        raise ExecutorError(
+            f"the Dask scheduler at {address} has no workers (waited {CONNECT_TIMEOUT} s: {exc})"
+        ) from None
+    return client
 
 
 def iter_rows(
@@ -292,170 +420,3 @@ def iter_rows(
     done = np.zeros((spec.n_points, spec.replications), dtype=bool)
     for rows in execute(plan_chunks(spec, done, size), executor, workers, address):
         yield from rows
-
-
-@dataclass
-class SweepResult:
-    """How a sweep ended: its folder, status ("complete" or "interrupted") and run counts."""
-
-    out: Any
-    status: str
-    ok: int
-    failed: int
-    expected: int
-    ran: int
-    seconds: float
-
-    @property
-    def total(self) -> int:
-        return self.ok + self.failed
-
-
-def run_sweep(
-    spec: SweepSpec,
-    out: Any,
-    executor: str = "process",
-    workers: int | None = None,
-    chunk_size: int | None = None,
-    address: str | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    quiet: bool = True,
-    command: list[str] | None = None,
-) -> SweepResult:
-    """Run the sweep's missing runs into the store at `out`, a part per finished chunk; Ctrl-C
-    keeps every finished part and marks the manifest interrupted (status "interrupted")."""
-    import time
-    from pathlib import Path
-
-    from sim.sweep.store import Store, new_manifest, now
-
-    if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; expected one of {list(EXECUTORS)}")
-    workers = workers or default_workers()
-    if workers < 1 or (chunk_size is not None and chunk_size < 1):
-        raise ValueError("--workers and --chunk-size must be at least 1")
-    store = Store(Path(out))
-    manifest = _open_store(store, spec, resume, overwrite)
-    size = chunk_size or default_chunk_size(spec.n_runs, 1 if executor == "serial" else workers)
-    settings = {"chunk_size": size, "executor": executor, "workers": workers, "command": command}
-    fresh = new_manifest(spec, settings)
-    if manifest is None:
-        manifest = fresh
-    else:  # keep the first start time; record this invocation's settings
-        manifest |= {
-            k: fresh[k] for k in ("command", "executor", "workers", "version", "git_commit")
-        }
-        manifest["sweep"]["chunk_size"] = size
-        manifest["status"] = "running"
-    store.prepare()
-    done, counts = store.done(spec.n_points, spec.replications)
-    _set_counts(manifest, counts, spec.n_runs)
-    store.write_manifest(manifest)
-    todo = int((~done).sum())
-    index, ran, start = store.next_index(), 0, time.perf_counter()
-    progress = None if quiet else _progress(todo)
-    status = "complete"
-    try:
-        for rows in execute(plan_chunks(spec, done, size), executor, workers, address):
-            store.write_part(rows, index)
-            index += 1
-            ran += len(rows)
-            for row in rows:
-                counts[row["status"]] = counts.get(row["status"], 0) + 1
-            if progress is not None:
-                progress[0].update(progress[1], advance=len(rows))
-    except KeyboardInterrupt:
-        status = "interrupted"
-    finally:
-        if progress is not None:
-            progress[0].stop()
-        _set_counts(manifest, counts, spec.n_runs)
-        manifest["status"] = status
-        manifest["ended"] = now()
-        store.write_manifest(manifest)
-    return SweepResult(
-        store.out,
-        status,
-        counts.get("ok", 0),
-        counts.get("failed", 0),
-        spec.n_runs,
-        ran,
-        time.perf_counter() - start,
-    )
-
-
-def _set_counts(manifest: dict[str, Any], counts: dict[str, int], expected: int) -> None:
-    ok, failed = counts.get("ok", 0), counts.get("failed", 0)
-    manifest["counts"] = {"ok": ok, "failed": failed, "total": ok + failed, "expected": expected}
-
-
-def _open_store(store: Any, spec: SweepSpec, resume: bool, overwrite: bool) -> dict | None:
-    """Check the folder may be used; return the manifest to continue, or None to start afresh."""
-    if resume and overwrite:
-        raise ValueError("give --resume or --overwrite, not both")
-    if store.is_empty():
-        return None
-    if overwrite:
-        store.clear()
-        return None
-    if not resume:
-        raise ValueError(
-            f"{store.out} is not empty: add --resume to finish the sweep stored there, "
-            "--overwrite to replace it, or choose another --out"
-        )
-    if not store.manifest_path.exists():
-        raise ValueError(f"{store.out} holds files but no manifest.json: it is not a negsim sweep")
-    manifest = store.read_manifest()
-    if manifest.get("fingerprint") != spec.fingerprint():
-        what = (
-            "scenario"
-            if manifest.get("document") != _jsonable(spec.document)
-            else "sweep specification"
-        )
-        raise ValueError(
-            f"{store.out} holds a different sweep (its {what} differs); cannot resume: use "
-            "--overwrite to replace it or another --out"
-        )
-    return manifest
-
-
-def _jsonable(data: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(data, default=str))
-
-
-def _progress(total: int) -> tuple[Any, Any]:
-    """A rich progress bar on stderr: runs done, rate and time left."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        """Runs per second."""
-
-        def render(self, task: Any) -> Text:
-            return Text(f"{task.speed or 0:,.0f} runs/s", style="progress.data.speed")
-
-    progress = Progress(
-        TextColumn("runs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        Rate(),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )
-    task = progress.add_task("sweep", total=total)
-    progress.start()
-    return progress, task

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,12 +18,19 @@ from sim.scenario.loading import (
     ScenarioError,
     apply_override,
     apply_overrides,
+    check_memory,
     read_document,
+    shown,
     validate_document,
+    warn_oddities,
 )
 from sim.scenario.models import Axis, Scenario, Sweep
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "saltelli")
+# Sizes beyond any sensible sweep, refused before anything is drawn or allocated: the design
+# points are held in memory, and the store tracks every run's (point, replication).
+MAX_POINTS = 1_000_000
+MAX_RUNS = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class SweepSpec:
     replications: int = 100
     seed: int = 1
     integer_axes: tuple[bool, ...] = field(default=())
+    search_bytes: int = 0  # the largest run's search memory over the axes' extremes (a check)
 
     @cached_property
     def points(self) -> Any:
@@ -138,6 +147,8 @@ def resolve_sweep(
     block = _sweep_block(sweep_doc)
     base_data = {k: v for k, v in doc.data.items() if k != "sweep"}
     scenario = validate_document(Document(doc.file, copy.deepcopy(base_data), doc.lines))
+    memory = check_memory(doc, scenario)
+    warn_oddities(doc, scenario)
     axes = [parse_vary(doc.file, text) for text in vary] if vary else list(block.axes)
     swept = {axis.path for axis in axes}
     for text in overrides:
@@ -162,10 +173,13 @@ def resolve_sweep(
     )
     where = "--vary" if vary else f"{sweep_doc.file}"
     _check_settings(spec, where)
-    integer = tuple(
+    checks = [
         _check_axis(doc, sweep_doc, axis, i, spec.design, bool(vary)) for i, axis in enumerate(axes)
-    )
-    return SweepSpec(**{**spec.__dict__, "integer_axes": integer})
+    ]
+    _check_size(spec, sweep_doc, bool(vary))
+    integer = tuple(is_int for is_int, _ in checks)
+    memory = max([memory, *(m for _, m in checks)])
+    return SweepSpec(**{**spec.__dict__, "integer_axes": integer, "search_bytes": memory})
 
 
 def _sweep_block(doc: Document) -> Sweep:
@@ -182,7 +196,7 @@ def _sweep_block(doc: Document) -> Sweep:
         loc = ("sweep", *err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         if "input" in err and not isinstance(err["input"], (dict, list)):
-            message = f"{message} (got {err['input']!r})"
+            message = f"{message} (got {shown(err['input'])})"
         return _raise(ScenarioError(doc.file, doc.line_of(loc), ".".join(map(str, loc)), message))
 
 
@@ -208,22 +222,30 @@ def parse_vary(file: str, text: str) -> Axis:
             parts = spec.split(":")
             if len(parts) not in (2, 3):
                 raise bad("a range is LOW:HIGH or LOW:HIGH:NUM")
-            low, high = float(parts[0]), float(parts[1])
+            low, high = _number(parts[0]), _number(parts[1])
             num = int(parts[2]) if len(parts) == 3 else None
             if num is not None and num < 1:
                 raise bad(f"NUM must be at least 1 (got {num})")
             return Axis(path=path, low=low, high=high, num=num)
         names = [v.strip() for v in spec.split(",")]
         try:
-            return Axis(path=path, values=[float(v) for v in names])
+            values: list[float | str] = [_number(v) for v in names]
         except ValueError:  # a list of names: a categorical axis
-            return Axis(path=path, values=names)
+            values = list(names)
+        return Axis(path=path, values=values)
     except ValidationError as exc:
         raise bad(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
     except ValueError as exc:
         if isinstance(exc, ScenarioError):
             raise
         raise bad(f"not a number: {exc}") from None
+
+
+def _number(text: str) -> float:
+    """A number as YAML spells it too (`.inf`, `-.inf`, `.nan`), so that a non-finite value is
+    refused for what it is rather than as unreadable."""
+    special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+    return special.get(text.strip().lower()) or float(text)
 
 
 def _check_settings(spec: SweepSpec, where: str) -> None:
@@ -248,11 +270,43 @@ def _check_settings(spec: SweepSpec, where: str) -> None:
             raise ScenarioError(spec.file, None, p, f"{where}: the path is swept twice")
 
 
+def _check_size(spec: SweepSpec, sweep_doc: Document, from_cli: bool) -> None:
+    """Refuse designs of more than MAX_POINTS points or sweeps of more than MAX_RUNS runs, counted
+    without drawing the design (a range of a billion levels must not be allocated to be refused)."""
+    from sim.sweep.design import design_size
+
+    levels = [len(a.values) if a.values is not None else a.num or 2 for a in spec.axes]
+    points = design_size(len(spec.axes), spec.design, spec.samples, levels)
+    if points > MAX_POINTS:
+        if spec.design == "grid":
+            widest = max(range(len(levels)), key=levels.__getitem__)
+            loc: tuple[str | int, ...] = ("sweep", "axes", widest)
+            shape = " × ".join(f"{n:,}" for n in levels)
+        else:
+            loc, shape = ("sweep", "samples"), f"{spec.design}, {spec.samples:,} samples"
+        raise ScenarioError(
+            sweep_doc.file,
+            None if from_cli else sweep_doc.line_of(loc),
+            "--vary" if from_cli else ".".join(map(str, loc)),
+            f"{points:,} design points ({shape}); a sweep has at most {MAX_POINTS:,}: "
+            "use fewer levels or samples",
+        )
+    if points * spec.replications > MAX_RUNS:
+        raise ScenarioError(
+            sweep_doc.file,
+            sweep_doc.line_of(("sweep", "replications")),
+            "replications",
+            f"{points:,} points × {spec.replications:,} replications = "
+            f"{points * spec.replications:,} runs; a sweep has at most {MAX_RUNS:,} runs: use "
+            "fewer replications, or split the design across several results folders",
+        )
+
+
 def _check_axis(
     doc: Document, sweep_doc: Document, axis: Axis, index: int, design: str, from_cli: bool
-) -> bool:
+) -> tuple[bool, int]:
     """Apply the axis's extreme and listed values to the scenario and validate; return whether the
-    field holds integers (its design values are then rounded)."""
+    field holds integers (its design values are then rounded) and the largest search memory."""
     loc = ("sweep", "axes", index)
     axis_line = None if from_cli else sweep_doc.line_of(loc)
     if axis.values is None and design == "grid" and axis.num is None:
@@ -274,12 +328,14 @@ def _check_axis(
         )
     probes = list(axis.values) if axis.values is not None else [axis.low, axis.high]
     current: Any = None
+    memory = 0
     for value in probes:
         trial = Document(doc.file, copy.deepcopy(doc.data), doc.lines)
         trial.data.pop("sweep", None)
         apply_override(trial, axis.path, value)
         try:
             scenario = validate_document(trial)
+            memory = max(memory, check_memory(trial, scenario))
         except ScenarioError as exc:
             raise ScenarioError(
                 exc.file,
@@ -297,7 +353,7 @@ def _check_axis(
                 f"a list of names sweeps only a named value (this field holds "
                 f"{type(current).__name__})",
             )
-        return False
+        return False, memory
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         raise ScenarioError(
             doc.file,
@@ -305,7 +361,7 @@ def _check_axis(
             axis.path,
             f"only numeric fields can be swept (this one holds {type(current).__name__})",
         )
-    return isinstance(current, int)
+    return isinstance(current, int), memory
 
 
 def _show(value: Any) -> str:

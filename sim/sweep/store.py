@@ -1,25 +1,63 @@
-"""The results store: `manifest.json`, `runs/part-NNNNNN.parquet` (each written whole or not at
-all) and `summary.csv`, read back in bounded pieces so a million-run sweep never sits in memory."""
+"""The results store: one sweep's folder, and the only code that writes its files or vouches for
+them.
+
+    manifest.json             what the sweep is (scenario, design, seed, settings), how it ended
+    parts.jsonl               the manifest's record of committed parts, a line per part: its file,
+                              rows, runs by status, size and SHA-256; a part not listed is not
+                              part of the sweep
+    runs/part-NNNNNN.parquet  the runs of one finished chunk, written whole (temporary file, then
+                              rename), with page checksums and the sweep's fingerprint inside
+    set-aside/                parts `--resume` found corrupted, truncated or unrecorded
+    summary.csv               per design point (sim.sweep.summary)
+    .negsim.lock              the writer's lock (sim.sweep.lock)
+    .negsim-outputs           files that plot, compare, report and sensitivity wrote here
+
+A part is renamed into place before it is recorded, so a crash at any moment leaves every
+recorded part whole and costs only the chunks in flight, which are not recorded and run again.
+Readers use only recorded parts whose size and checksum still match.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.sweep.spec import SweepSpec
+from sim.sweep.lock import LOCK, folder_lock, holder
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sim.sweep.spec import SweepSpec
 
 MANIFEST = "manifest.json"
+LEDGER = "parts.jsonl"
 RUNS = "runs"
+ASIDE = "set-aside"
 SUMMARY = "summary.csv"
-OWN = (MANIFEST, RUNS, SUMMARY, "sensitivity.csv", "plots")
+OUTPUTS = ".negsim-outputs"
+STATUSES = ("running", "complete", "failed", "interrupted", "aborted")
+
+
+class StoreError(ValueError):
+    """The folder cannot be used: full, read-only, missing, a file, or damaged beyond repair.
+    `resumable` errors stopped a sweep that kept `kept` of its `expected` runs."""
+
+    def __init__(self, message: str, resumable: bool = False) -> None:
+        super().__init__(message)
+        self.resumable = resumable
+        self.kept: int | None = None
+        self.expected: int | None = None
 
 
 def now() -> str:
@@ -42,11 +80,23 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically: a temporary file in the same folder, then os.replace."""
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary file in the same folder, then os.replace.
+    On any failure (disk full, folder gone) the temporary file is removed, not left behind."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically."""
+    write_atomic(path, json.dumps(data, indent=2, default=str).encode())
 
 
 def new_manifest(spec: SweepSpec, settings: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +122,33 @@ def new_manifest(spec: SweepSpec, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-MAX_ROWS = 200_000  # runs held at once while summarising
+def part_bytes(rows: list[dict[str, Any]], fingerprint: str) -> bytes:
+    """One chunk's rows as Parquet bytes, with page checksums and the sweep's fingerprint in the
+    file's metadata (so a part can be matched to its sweep even without the manifest)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"negsim"] = json.dumps({"fingerprint": fingerprint}).encode()
+    buffer = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buffer, write_page_checksum=True)
+    return buffer.getvalue()
+
+
+def entry_of(name: str, data: bytes, statuses: Iterable[str]) -> dict[str, Any]:
+    """A part's line in the ledger."""
+    statuses = list(statuses)
+    ok = sum(1 for s in statuses if s == "ok")
+    return {
+        "part": name,
+        "rows": len(statuses),
+        "ok": ok,
+        "failed": len(statuses) - ok,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 class Store:
@@ -81,61 +157,216 @@ class Store:
     def __init__(self, out: str | Path) -> None:
         self.out = Path(out)
         self.runs = self.out / RUNS
+        self._verified: dict[str, tuple[int, int]] = {}  # part -> (size, mtime) checked
+        self.problems: list[str] = []  # recorded parts the last read left out, and why
 
     @property
     def manifest_path(self) -> Path:
         return self.out / MANIFEST
 
-    def is_empty(self) -> bool:
-        """True when the folder is absent or holds nothing."""
-        return not self.out.exists() or not any(self.out.iterdir())
+    @property
+    def ledger_path(self) -> Path:
+        return self.out / LEDGER
 
-    def read_manifest(self) -> dict[str, Any]:
-        """The manifest (a ValueError the user can act on if missing)."""
+    # --- the folder -------------------------------------------------------------------------
+    def create(self) -> None:
+        """Create the folder (a StoreError the user can act on if impossible)."""
+        if self.out.exists() and not self.out.is_dir():
+            raise StoreError(f"{self.out} is a file, not a folder: choose another --out")
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.out}: {exc.strerror or exc}") from None
+
+    def prepare(self) -> None:
+        """Create runs/ and drop the temporary files a killed sweep left behind (only negsim's
+        own `.NAME.tmp` files; a finished file is never a temporary one)."""
+        self.runs.mkdir(exist_ok=True)
+        for tmp in [*self.runs.glob(".part-*.tmp"), *self.out.glob(".*.tmp")]:
+            tmp.unlink(missing_ok=True)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """The folder's exclusive writer lock (FolderBusy if another process holds it)."""
+        return folder_lock(self.out)
+
+    def is_empty(self) -> bool:
+        """True when the folder is absent or holds nothing but the lock file."""
+        return not self.out.exists() or all(p.name == LOCK for p in self.out.iterdir())
+
+    def is_negsim(self) -> bool:
+        """True when the folder holds a negsim manifest or part record (even a damaged one)."""
+        if self.ledger_path.is_file():
+            return True
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(data, dict) and "fingerprint" in data and "sweep" in data
+
+    def clear(self) -> None:
+        """Remove what negsim wrote here, and nothing else: its manifest, record, summaries, parts,
+        set-aside parts and the outputs it noted. A user's own files (even in runs/ or plots/)
+        stay, and so do folders that still hold them."""
+        noted = self._noted_outputs()
+        for path in [
+            *(self.out / n for n in (MANIFEST, LEDGER, SUMMARY, "sensitivity.csv", OUTPUTS)),
+            *self.runs.glob("part-*.parquet"),
+            *self.runs.glob(".part-*.tmp"),
+            *(self.out / ASIDE).glob("part-*"),
+            *self.out.glob(".*.tmp"),
+            *noted,
+        ]:
+            if path.is_file():
+                path.unlink()
+        for folder in {self.runs, self.out / ASIDE, *(p.parent for p in noted)}:
+            if folder.is_dir() and folder != self.out and not any(folder.iterdir()):
+                folder.rmdir()
+
+    def note_outputs(self, paths: Iterable[Path]) -> None:
+        """Remember files written into this folder by plot, compare, report or sensitivity, so
+        that --overwrite removes exactly those (paths outside the folder are ignored)."""
+        root = self.out.resolve()
+        names = []
+        for path in paths:
+            try:
+                names.append(str(Path(path).resolve().relative_to(root)))
+            except ValueError:
+                continue
+        if names and self.manifest_path.is_file():
+            with open(self.out / OUTPUTS, "a", encoding="utf-8") as handle:
+                handle.write("".join(f"{n}\n" for n in names))
+
+    def _noted_outputs(self) -> list[Path]:
+        try:
+            lines = (self.out / OUTPUTS).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        root = self.out.resolve()
+        paths = [(self.out / line).resolve() for line in lines if line.strip()]
+        return [p for p in paths if p.is_relative_to(root) and p != root]
+
+    # --- the manifest -----------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest (a ValueError the user can act on if missing or damaged)."""
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ValueError(
-                f"{self.out}: no {MANIFEST}; is this a negsim results folder?"
+                f"{self.out}: no {MANIFEST}; if negsim wrote this folder, {REBUILD}"
             ) from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{self.manifest_path} is damaged ({exc}); {REBUILD}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("sweep"), dict):
+            raise ValueError(f"{self.manifest_path} is damaged (not a negsim manifest); {REBUILD}")
+        return data
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(self.manifest_path, manifest)
 
-    def clear(self) -> None:
-        """Remove negsim's own files from the folder (never anything else)."""
-        import shutil
+    # --- the record of committed parts ------------------------------------------------------
+    def entries(self) -> tuple[list[dict[str, Any]], int]:
+        """The recorded parts in commit order, and how many lines were unreadable (a crash can
+        tear only the last line; more means the record itself was damaged)."""
+        try:
+            lines = self.ledger_path.read_bytes().splitlines()
+        except FileNotFoundError:
+            return [], 0
+        entries, bad, names = [], 0, set()
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                valid = (
+                    isinstance(entry, dict)
+                    and str(entry.get("part", "")).startswith("part-")
+                    and "/" not in entry["part"]
+                    and all(
+                        isinstance(entry.get(k), int) for k in ("rows", "ok", "failed", "bytes")
+                    )
+                    and isinstance(entry.get("sha256"), str)
+                )
+            except ValueError:
+                valid = False
+            if not valid:
+                bad += 1
+            elif entry["part"] not in names:
+                names.add(entry["part"])
+                entries.append(entry)
+        return entries, bad
 
-        for name in OWN:
-            path = self.out / name
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
+    def record(self, entry: dict[str, Any]) -> None:
+        """Append a committed part's line to the record (the commit point of a part)."""
+        with open(self.ledger_path, "ab") as handle:
+            handle.write(json.dumps(entry).encode() + b"\n")
 
-    def prepare(self) -> None:
-        """Create the folders and drop temporary files a killed sweep left behind."""
-        self.runs.mkdir(parents=True, exist_ok=True)
-        for tmp in self.runs.glob(".*.tmp"):
-            tmp.unlink()
+    def rewrite_record(self, entries: list[dict[str, Any]]) -> None:
+        """Replace the record atomically (after --resume set parts aside or rebuilt it)."""
+        write_atomic(self.ledger_path, b"".join(json.dumps(e).encode() + b"\n" for e in entries))
+
+    # --- parts ------------------------------------------------------------------------------
+    def commit(self, rows: list[dict[str, Any]], index: int, fingerprint: str) -> dict[str, Any]:
+        """Write one chunk's rows as part-NNNNNN.parquet, whole or not at all, then record it."""
+        name = f"part-{index:06d}.parquet"
+        data = part_bytes(rows, fingerprint)
+        write_atomic(self.runs / name, data)
+        entry = entry_of(name, data, (row["status"] for row in rows))
+        self.record(entry)
+        stat = (self.runs / name).stat()  # this process wrote it: no need to hash it again
+        self._verified[name] = (stat.st_size, stat.st_mtime_ns)
+        return entry
+
+    def check(self, entry: dict[str, Any]) -> str | None:
+        """Why a recorded part cannot be trusted (missing, truncated, corrupted), or None."""
+        path = self.runs / entry["part"]
+        try:
+            stat = path.stat()
+        except OSError:
+            return "missing"
+        if self._verified.get(entry["part"]) == (stat.st_size, stat.st_mtime_ns):
+            return None
+        if stat.st_size < entry["bytes"]:
+            return f"truncated ({stat.st_size:,} of {entry['bytes']:,} bytes)"
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or exc})"
+        if stat.st_size != entry["bytes"] or digest != entry["sha256"]:
+            return "corrupted (its checksum does not match the record)"
+        self._verified[entry["part"]] = (stat.st_size, stat.st_mtime_ns)
+        return None
+
+    def good_entries(self) -> list[dict[str, Any]]:
+        """The recorded parts that pass their check; the others are noted in `problems`."""
+        entries, _ = self.entries()
+        good = []
+        self.problems = []
+        for entry in entries:
+            reason = self.check(entry)
+            if reason is None:
+                good.append(entry)
+            else:
+                self.problems.append(f"{entry['part']} is {reason}")
+        return good
 
     def parts(self) -> list[Path]:
-        """The finished parts, in write order."""
-        return sorted(self.runs.glob("part-*.parquet"))
+        """The committed parts that can be trusted, in commit order."""
+        return [self.runs / e["part"] for e in self.good_entries()]
 
     def next_index(self) -> int:
-        parts = self.parts()
-        return int(parts[-1].stem.split("-")[1]) + 1 if parts else 0
+        """An index above every part recorded or present."""
+        names = [e["part"] for e in self.entries()[0]]
+        names += [p.name for p in self.runs.glob("part-*.parquet")]
+        indices = [_index(n) for n in names]
+        return max([i for i in indices if i is not None], default=-1) + 1
 
-    def write_part(self, rows: list[dict[str, Any]], index: int) -> Path:
-        """Write one chunk's rows as part-NNNNNN.parquet, whole or not at all."""
-        import pandas as pd
-
-        path = self.runs / f"part-{index:06d}.parquet"
-        tmp = self.runs / f".{path.name}.tmp"
-        pd.DataFrame(rows).to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-        return path
+    def set_aside(self, name: str) -> Path:
+        """Move a part out of runs/ into set-aside/ (never overwriting an earlier one)."""
+        folder = self.out / ASIDE
+        folder.mkdir(exist_ok=True)
+        target, n = folder / name, 1
+        while target.exists():
+            target, n = folder / f"{name}.{n}", n + 1
+        os.replace(self.runs / name, target)
+        return target
 
     def iter_columns(self, columns: list[str]) -> Iterator[Any]:
         """Each part's `columns` as a DataFrame (only those columns are read)."""
@@ -155,7 +386,7 @@ class Store:
                 counts[str(status)] = counts.get(str(status), 0) + int(n)
         return done, counts
 
-    def point_ranges(self, max_rows: int = MAX_ROWS) -> Iterator[tuple[int, int]]:
+    def point_ranges(self, max_rows: int) -> Iterator[tuple[int, int]]:
         """[start, stop) ranges of design points of about `max_rows` runs each (one point at a
         time when a point alone has more)."""
         manifest = self.read_manifest()
@@ -182,123 +413,54 @@ class Store:
         order = [("point", "ascending"), ("rep", "ascending")]
         return pa.concat_tables(tables).sort_by(order).to_pandas()
 
+    # --- what the folder holds --------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """How much of its sweep the folder holds: status (a sweep that died while running is
+        "interrupted"), runs stored and expected, ok and failed, and problems with parts."""
+        manifest = self.read_manifest()
+        good = self.good_entries()
+        status = manifest.get("status", "running")
+        if status == "running" and holder(self.out) is None:
+            status = "interrupted"
+        if not self.ledger_path.is_file() and not good:
+            self.problems.append(f"no {LEDGER} (written by an older negsim, or deleted)")
+        return {
+            "status": status,
+            "stored": sum(e["rows"] for e in good),
+            "ok": sum(e["ok"] for e in good),
+            "failed": sum(e["failed"] for e in good),
+            "expected": int(manifest["sweep"].get("n_runs", 0)),
+            "problems": list(self.problems),
+        }
 
-def summary_column_groups(names: list[str], rows: int) -> list[list[str]]:
-    """The outcome columns `summarise` reads: all at once for up to MAX_ROWS runs, else in small
-    groups (in its output order) so a huge design point is never held whole."""
-    flags = [
-        c for c in names if c == "agreed" or (c.startswith("issue.") and c.endswith(".agreed"))
-    ]
-    values = [c for c in names if c.startswith("issue.") and c.endswith((".value", ".option"))]
-    utilities = [c for c in names if c.startswith("utility.")]
-    discounted = [c for c in names if c.startswith("utility_discounted.")]
-    last = [c for c in ("rounds_used", "nash_distance", "equilibrium_distance") if c in names]
-    if rows <= MAX_ROWS:
-        return [flags + values + utilities + discounted + last]
-    # summarise finds issues by their value columns, so the flags travel with the values.
-    groups = [flags + values, *([c] for c in utilities), discounted, last]
-    return [g for g in groups if g]
+
+REBUILD = "`negsim sweep` with the sweep's own scenario and options and --resume rebuilds it"
 
 
-def write_summary(store: Store) -> Path | None:
-    """summary.csv via sim.stats.summarise. Memory stays bounded however large the sweep: runs
-    are read a batch of whole design points (and, for a huge point, a few columns) at a time,
-    sorted by (point, rep) so that sums do not depend on the order parts were written in."""
+def resume_command(argv: list[str]) -> str:
+    """The negsim command line `argv` with --resume in place of --overwrite."""
+    import shlex
+
+    again = [a for a in argv[1:] if a not in ("--overwrite", "--resume")]
+    return shlex.join(["negsim", *again, "--resume"])
+
+
+def completeness(state: dict[str, Any]) -> str | None:
+    """One line saying what a folder lacks ("interrupted: 1,200 of 4,000 runs stored"), or None
+    when it holds every run of its sweep and at least one succeeded."""
+    stored, expected = state["stored"], state["expected"]
+    problems = "; ".join(state["problems"])
+    if stored >= expected and not problems:
+        if state["ok"] == 0 and stored:
+            return f"failed: all {stored:,} runs failed"
+        return None
+    status = state["status"] if state["status"] != "complete" else "damaged"
+    text = f"{status}: {stored:,} of {expected:,} runs stored"
+    return f"{text}; {problems}" if problems else text
+
+
+def _index(name: str) -> int | None:
     try:
-        from sim.stats import summarise
-    except ImportError:
+        return int(name.split("-")[1].split(".")[0])
+    except (IndexError, ValueError):
         return None
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    parts = store.parts()
-    if not parts:
-        return None
-    names = pq.read_schema(parts[0]).names
-    keys = [c for c in ("scenario", "point", "status") if c in names]
-    keys += [c for c in names if c.startswith("param.")]
-    reps = store.read_manifest()["sweep"]["replications"]
-    pieces = []
-    for start, stop in store.point_ranges():
-        frames: list[Any] = []
-        for group in summary_column_groups(names, (stop - start) * reps):
-            batch = store.read_points(keys + group, start, stop)
-            if batch.empty:
-                break
-            frame = summarise(batch)
-            del batch
-            if frames:  # the design point's keys and counts are already in the first frame
-                frame = frame.drop(columns=[c for c in frame.columns if c in frames[0].columns])
-            frames.append(frame)
-        if frames:
-            pieces.append(pd.concat(frames, axis=1))
-    if not pieces:
-        return None
-    path = store.out / SUMMARY
-    tmp = path.with_name(f".{path.name}.tmp")
-    pd.concat(pieces, ignore_index=True).to_csv(tmp, index=False)
-    os.replace(tmp, path)
-    return path
-
-
-def point_table(store: Store) -> Any:
-    """Per design point: its parameters, runs, p(full agreement) with a Wilson interval, mean
-    rounds; built from four small columns of each part, never the whole sweep."""
-    import pandas as pd
-
-    manifest = store.read_manifest()
-    n_points = manifest["sweep"]["n_points"]
-    n, ok, agreed, rounds = (np.zeros(n_points) for _ in range(4))
-    for df in store.iter_columns(["point", "status", "agreed", "rounds_used"]):
-        good = (df["status"] == "ok").to_numpy()
-        pts = df["point"].to_numpy()
-        np.add.at(n, pts, 1)
-        np.add.at(ok, pts[good], 1)
-        np.add.at(agreed, pts[good], df["agreed"].to_numpy()[good].astype(float))
-        np.add.at(rounds, pts[good], df["rounds_used"].to_numpy()[good].astype(float))
-    from sim.stats import wilson_interval
-
-    lo, hi = wilson_interval(agreed, ok)
-    table = pd.DataFrame(
-        np.asarray(manifest["points"]).reshape(n_points, -1),
-        columns=[f"param.{a['path']}" for a in manifest["sweep"]["axes"]],
-    )
-    for a in manifest["sweep"]["axes"]:  # a list of names: design values are their indices
-        if any(isinstance(v, str) for v in a.get("values") or []):
-            col = f"param.{a['path']}"
-            table[col] = [a["values"][int(i)] for i in table[col]]
-    table.insert(0, "point", np.arange(n_points))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["runs"], table["failed"] = n.astype(int), (n - ok).astype(int)
-        table["p_agreement"], table["p_low"], table["p_high"] = agreed / ok, lo, hi
-        table["mean_rounds"] = rounds / ok
-    return table
-
-
-def point_means(store: Store, columns: list[str], n_points: int) -> Any:
-    """Mean of each column over the ok runs of every design point, part by part."""
-    import pandas as pd
-
-    sums = np.zeros((n_points, len(columns)))
-    n = np.zeros(n_points)
-    for df in store.iter_columns(["point", "status", *columns]):
-        df = df[df["status"] == "ok"]
-        pts = df["point"].to_numpy()
-        np.add.at(n, pts, 1)
-        np.add.at(sums, pts, df[columns].to_numpy(dtype=float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame(sums / n[:, None], columns=columns)
-
-
-def outcome_columns(store: Store) -> list[str]:
-    """The outcomes sensitivity analysis looks at: full agreement, issue values, actor utilities."""
-    import pyarrow.parquet as pq
-
-    parts = store.parts()
-    names = pq.read_schema(parts[0]).names if parts else []
-    return ["agreed"] + [
-        c
-        for c in names
-        if c.startswith(("issue.", "utility."))
-        and (c.endswith(".value") or c.startswith("utility."))
-    ]

@@ -1,0 +1,465 @@
+"""Write the malformed-scenario corpus: each file breaks one thing in `valid.yaml` and says on
+its first line what `negsim validate` must answer: `# expect: LINE: PATH: WORDS`, where LINE is
+the line of the break in that file (found here by searching for the text put in, never by asking
+the loader), PATH the dotted field path ('' for the whole file) and WORDS a phrase of the message.
+
+    .venv/bin/python tests/corpus/make_corpus.py      # rewrites tests/corpus/*.yaml
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+VALID = (HERE / "valid.yaml").read_bytes()
+
+# (file stem, text replaced, replacement, path, words, text whose line the error must name;
+#  None: the first line of the replacement)
+CASES: list[tuple[str, bytes, bytes, str, str, bytes | None]] = [
+    # --- YAML syntax: the line of the mistake itself, not where the parser gave up
+    (
+        "syntax-unclosed-bracket",
+        b"veto: [syria, russia]\n  aid:",
+        b"veto: [syria, russia\n  aid:",
+        "",
+        "not closed",
+        None,
+    ),
+    (
+        "syntax-unclosed-brace",
+        b"{type: concession, e: 0.5}",
+        b"{type: concession, e: 0.5",
+        "",
+        "not closed",
+        None,
+    ),
+    ("syntax-unclosed-double-quote", b"label: Basing", b'label: "Basing', "", "quote", None),
+    ("syntax-unclosed-single-quote", b"label: Aid", b"label: 'Aid", "", "quote", None),
+    (
+        "syntax-key-without-colon",
+        b"    reversion: 0.0\n",
+        b"    reversion 0.0\n    veto2\n",
+        "",
+        "no ':'",
+        b"    reversion 0.0",
+    ),
+    ("syntax-bad-dedent", b"    patience: 0.95\n", b"   patience: 0.95\n", "", "indentation", None),
+    ("syntax-tab-indent", b"    patience: 0.95\n", b"\tpatience: 0.95\n", "", "never tabs", None),
+    (
+        "syntax-sequence-in-mapping",
+        b"  deadline: 8\n",
+        b"  deadline: 8\n  - 9\n",
+        "",
+        "YAML syntax error",
+        b"  - 9",
+    ),
+    ("syntax-nested-colon", b"label: Aid", b"label: Aid: help", "", "mapping values", None),
+    ("syntax-two-documents", b"run:\n", b"---\nrun:\n", "", "single document", None),
+    ("syntax-stray-bracket", b"  grid: 5\n", b"  grid: 5]\n  x: [\n", "", "not closed", b"  x: ["),
+    (
+        "duplicate-actor",
+        b"  russia:\n    name: Russia",
+        b"  syria:\n    name: Russia",
+        "syria",
+        "duplicate key",
+        b"  syria:\n    name: Russia",
+    ),
+    (
+        "duplicate-field",
+        b"    patience: 0.95\n",
+        b"    patience: 0.95\n    patience: 0.9\n",
+        "patience",
+        "duplicate key",
+        b"    patience: 0.9\n    strategy",
+    ),
+    # --- bytes that are not text, and characters YAML refuses
+    ("char-nul", b"name: Russia", b"name: Rus\x00sia", "", "U+0000", None),
+    ("char-bell", b"name: Russia", b"name: Rus\x07sia", "", "U+0007", None),
+    ("char-escape", b"label: Aid", b"label: \x1b[31mAid", "", "U+001B", None),
+    ("char-delete", b"label: Aid", b"label: A\x7fid", "", "U+007F", None),
+    ("char-c1-control", b"label: Aid", b"label: A\xc2\x85\xc2\x9bid", "", "U+009B", None),
+    ("bytes-latin1", b"name: Russia", b"name: R\xfcssia", "", "not UTF-8", None),
+    ("bytes-truncated-utf8", b"name: Russia", b"name: Russia\xe2\x82", "", "not UTF-8", None),
+    ("bytes-overlong-utf8", b"label: Aid", b"label: \xc0\xafAid", "", "not UTF-8", None),
+    ("bytes-surrogate", b"label: Aid", b"label: \xed\xa0\x80Aid", "", "not UTF-8", None),
+    # --- structure: depth, keys, tags, aliases
+    (
+        "deep-flow-nesting",
+        b"    veto: [syria, russia]\nactors",
+        b"    veto: " + b"[" * 200 + b"]" * 200 + b"\nactors",
+        "",
+        "nested more than 64",
+        None,
+    ),
+    (
+        "deep-block-nesting",
+        b"run:\n  seed: 1\n",
+        b"run:\n" + b"".join(b"  " * i + b"- \n" for i in range(1, 100)) + b"  seed: 1\n",
+        "",
+        "nested more than 64",
+        b"  " * 64 + b"- ",
+    ),
+    (
+        "key-mapping",
+        b"  grid: 5\n",
+        b"  grid: 5\n  {a: 1}: 2\n",
+        "",
+        "cannot be a key",
+        b"  {a: 1}",
+    ),
+    (
+        "key-sequence",
+        b"  grid: 5\n",
+        b"  grid: 5\n  ? [a, b]\n  : 2\n",
+        "",
+        "cannot be a key",
+        b"  ? [a",
+    ),
+    (
+        "key-alias-to-mapping",
+        b"run:\n  seed: 1\n",
+        b"run: &r\n  seed: 1\nextra:\n  *r : 1\n",
+        "",
+        "cannot be a key",
+        b"  *r :",
+    ),
+    (
+        "tag-python-object",
+        b"name: corpus",
+        b"name: !!python/object/apply:os.system [ls]",
+        "",
+        "!!python/object/apply:os.system",
+        None,
+    ),
+    (
+        "tag-python-name",
+        b"  grid: 5",
+        b"  grid: !!python/name:builtins.exit",
+        "",
+        "!!python/name",
+        None,
+    ),
+    ("tag-custom", b"label: Basing", b"label: !basing Basing", "", "tag !basing", None),
+    ("tag-str", b"  grid: 5", b"  grid: !!str 5", "", "tag !!str", None),
+    ("tag-binary", b"label: Aid", b"label: !!binary QWlk", "", "tag !!binary", None),
+    (
+        "alias-bomb",
+        b"run:\n  seed: 1\n",
+        b"run:\n  seed: 1\nbomb:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+        "",
+        "more than 100,000 values",
+        b"  e: &e",
+    ),
+    (
+        "alias-recursive",
+        b"run:\n  seed: 1\n",
+        b"run: &r\n  seed: 1\n  again: *r\n",
+        "",
+        "repeats the list or mapping it is in",
+        b"  again",
+    ),
+    ("alias-undefined", b"  grid: 5", b"  grid: *five", "", "no anchor", None),
+    (
+        "top-level-list",
+        VALID,
+        b"\n- name: corpus\n- description: a list\n",
+        "",
+        "expected a mapping",
+        b"- name",
+    ),
+    (
+        "top-level-text",
+        VALID,
+        b"\nA scenario about Syria.\n",
+        "",
+        "expected a mapping",
+        b"A scenario",
+    ),
+    (
+        "sequence-after-mapping",
+        b"name: corpus\n",
+        b"- name: corpus\n",
+        "",
+        "indentation",
+        b"description:",
+    ),
+    # --- values: non-finite where a finite number is needed
+    (
+        "inf-salience",
+        b"basing: {ideal: 0.0, salience: 0.6}",
+        b"basing: {ideal: 0.0, salience: .inf}",
+        "actors.syria.preferences.basing.salience",
+        "finite number",
+        None,
+    ),
+    (
+        "nan-salience",
+        b"aid: {ideal: 0.0, salience: 0.3}",
+        b"aid: {ideal: 0.0, salience: .nan}",
+        "actors.russia.preferences.aid.salience",
+        "finite number",
+        None,
+    ),
+    (
+        "inf-outside-option",
+        b"outside_option: 0.2",
+        b"outside_option: .inf",
+        "actors.syria.outside_option",
+        "finite number",
+        None,
+    ),
+    (
+        "minus-inf-outside-option",
+        b"outside_option: 0.2",
+        b"outside_option: -.Inf",
+        "actors.syria.outside_option",
+        "finite number",
+        None,
+    ),
+    (
+        "nan-outside-option",
+        b"outside_option: 0.2",
+        b"outside_option: .NaN",
+        "actors.syria.outside_option",
+        "finite number",
+        None,
+    ),
+    (
+        "overflow-outside-option",
+        b"outside_option: 0.2",
+        b"outside_option: 1e999",
+        "actors.syria.outside_option",
+        "finite number",
+        None,
+    ),
+    (
+        "inf-capability",
+        b"capability: 1.0",
+        b"capability: .inf",
+        "actors.syria.capability",
+        "finite number",
+        None,
+    ),
+    ("inf-rho", b"rho: 1.0", b"rho: .inf", "actors.syria.rho", "finite number", None),
+    (
+        "inf-perception-noise",
+        b"perception_noise: 0.0",
+        b"perception_noise: .inf",
+        "actors.syria.perception_noise",
+        "finite number",
+        None,
+    ),
+    (
+        "inf-concession-exponent",
+        b"{type: concession, e: 0.5}",
+        b"{type: concession, e: .inf}",
+        "actors.syria.strategy.e",
+        "finite number",
+        None,
+    ),
+    (
+        "inf-reciprocal-beta",
+        b"{type: reciprocal, beta: 1.0}",
+        b"{type: reciprocal, beta: .inf}",
+        "actors.russia.strategy.beta",
+        "finite number",
+        None,
+    ),
+    ("nan-patience", b"patience: 0.9\n", b"patience: .nan\n", "actors.syria.patience", "", None),
+    (
+        "inf-ideal",
+        b"aid: {ideal: 1.0, salience: 0.4}",
+        b"aid: {ideal: .inf, salience: 0.4}",
+        "actors.syria.preferences.aid.ideal",
+        "less than or equal to 1",
+        None,
+    ),
+    ("nan-reversion", b"reversion: 0.5", b"reversion: .nan", "issues.basing.reversion", "", None),
+    (
+        "inf-event-effect",
+        b"outside_option, add: 0.1}",
+        b"outside_option, add: .inf}",
+        "events.0.effects.0.add",
+        "finite number",
+        None,
+    ),
+    (
+        "nan-event-effect",
+        b"outside_option, add: 0.1}",
+        b"outside_option, set: .nan}",
+        "events.0.effects.0.set",
+        "finite number",
+        None,
+    ),
+    (
+        "inf-sweep-value",
+        b"values: [0.9, 0.95]",
+        b"values: [0.9, .inf]",
+        "sweep.axes.0.values.1",
+        "finite number",
+        None,
+    ),
+    (
+        "huge-int-salience",
+        b"aid: {ideal: 1.0, salience: 0.4}",
+        b"aid: {ideal: 1.0, salience: 1" + b"0" * 400 + b"}",
+        "actors.syria.preferences.aid.salience",
+        "valid number",
+        None,
+    ),
+    # --- values: out of range or of the wrong kind
+    ("seed-negative", b"  seed: 1", b"  seed: -1", "run.seed", "greater than or equal to 0", None),
+    (
+        "seed-too-large",
+        b"  seed: 1",
+        b"  seed: 9223372036854775808",
+        "run.seed",
+        "less than or equal to 9223372036854775807",
+        None,
+    ),
+    (
+        "seed-huge",
+        b"  seed: 1",
+        b"  seed: 1" + b"0" * 50,
+        "run.seed",
+        "less than or equal to",
+        None,
+    ),
+    ("seed-float", b"  seed: 1", b"  seed: 1.5", "run.seed", "integer", None),
+    (
+        "deadline-huge",
+        b"  deadline: 8",
+        b"  deadline: 1000000000",
+        "protocol.deadline",
+        "less than or equal to 10000",
+        None,
+    ),
+    (
+        "eu-rounds-huge",
+        b"  grid: 5",
+        b"  grid: 5\n  eu_rounds: 1000000000",
+        "protocol.eu_rounds",
+        "less than or equal to 10000",
+        b"  eu_rounds",
+    ),
+    ("grid-huge", b"  grid: 5", b"  grid: 1000", "protocol.grid", "less than or equal to 21", None),
+    ("grid-one", b"  grid: 5", b"  grid: 1", "protocol.grid", "greater than or equal to 2", None),
+    (
+        "number-as-text",
+        b"capability: 1.0",
+        b"capability: strong",
+        "actors.syria.capability",
+        "valid number",
+        None,
+    ),
+    (
+        "list-for-mapping",
+        b"anchors: {0.0: none, 1.0: full}",
+        b"anchors: [none, full]",
+        "issues.basing.anchors",
+        "valid dictionary",
+        None,
+    ),
+    (
+        "mapping-for-text",
+        b"label: Aid",
+        b"label: {text: Aid}",
+        "issues.aid.label",
+        "valid string",
+        None,
+    ),
+    (
+        "null-required",
+        b"    reversion: 0.0",
+        b"    reversion: null",
+        "issues.aid.reversion",
+        "valid number",
+        None,
+    ),
+    ("bool-for-number", b"rho: 1.0", b"rho: yes", "actors.syria.rho", "", None),
+    (
+        "unknown-field",
+        b"    rho: 1.0",
+        b"    rho: 1.0\n    charisma: 0.9",
+        "actors.syria.charisma",
+        "unknown field",
+        b"    charisma",
+    ),
+    ("unknown-section", b"run:\n", b"runs:\n", "runs", "unknown field", None),
+    (
+        "unknown-veto-actor",
+        b"veto: [syria, russia]\n  aid:",
+        b"veto: [syria, rusia]\n  aid:",
+        "issues.basing.veto.1",
+        "unknown actor 'rusia'",
+        None,
+    ),
+    (
+        "unknown-strategy",
+        b"{type: reciprocal, beta: 1.0}",
+        b"{type: stubborn}",
+        "actors.russia.strategy",
+        "concession",
+        None,
+    ),
+    ("empty-file", VALID, b"", "", "expected a mapping", b"# expect"),
+    # --- the sweep block
+    (
+        "sweep-levels-huge",
+        b"values: [0.9, 0.95]",
+        b"low: 0.9, high: 0.95, num: 1000000000000",
+        "sweep.axes.0",
+        "design points",
+        None,
+    ),
+    (
+        "sweep-replications-zero",
+        b"  replications: 10",
+        b"  replications: 0",
+        "sweep.replications",
+        "greater than or equal to 1",
+        None,
+    ),
+    (
+        "sweep-seed-negative",
+        b"  replications: 10",
+        b"  replications: 10\n  seed: -5",
+        "sweep.seed",
+        "greater than or equal to 0",
+        b"  seed: -5",
+    ),
+    (
+        "sweep-unknown-design",
+        b"  replications: 10",
+        b"  replications: 10\n  design: latin",
+        "sweep.design",
+        "'grid'",
+        b"  design",
+    ),
+    (
+        "sweep-low-above-high",
+        b"values: [0.9, 0.95]",
+        b"low: 0.95, high: 0.9, num: 3",
+        "sweep.axes.0",
+        "above high",
+        None,
+    ),
+]
+
+
+def main() -> None:
+    for old in HERE.glob("*.yaml"):
+        if old.name != "valid.yaml":
+            old.unlink()
+    for stem, old, new, path, words, anchor in CASES:
+        assert VALID.count(old) == 1 or old == VALID, stem
+        body = VALID.replace(old, new, 1)
+        probe = anchor if anchor is not None else new.split(b"\n")[0]
+        header = f"# expect: {{line}}: {path}: {words}\n".encode()
+        line = 1 + (body[: body.index(probe)].count(b"\n") + 1 if probe != b"# expect" else 0)
+        (HERE / f"{stem}.yaml").write_bytes(header.replace(b"{line}", str(line).encode()) + body)
+    print(f"{len(CASES)} corpus files written to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
