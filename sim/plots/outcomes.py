@@ -633,7 +633,8 @@ def _sweep_utilities(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure
     for a in spec.actors:
         draw_sweep(table, f"utility.{a}", ax=ax, colour=colours[a], label=short_name(spec, a))
         t = table[table["quantity"] == f"utility.{a}"].sort_values("x")
-        ends[a] = (float(t["x"].iloc[-1]), float(t["estimate"].iloc[-1]))
+        x = t["x"].iloc[-1]  # a name on a categorical axis: matplotlib places it
+        ends[a] = (x if isinstance(x, str) else float(x), float(t["estimate"].iloc[-1]))
     top = max(1.0, float(table[table["quantity"].str.startswith("utility")]["hi"].max()))
     for a, y in zip(ends, spread([e[1] for e in ends.values()], 0.045 * top), strict=True):
         ax.annotate(f"{short_name(spec, a)} {ends[a][1]:.2f}", (ends[a][0], y), xytext=(10, 0),

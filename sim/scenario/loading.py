@@ -347,6 +347,8 @@ def validate_document(doc: Document) -> Scenario:
         return Scenario.model_validate(doc.data)
     except ValidationError as exc:
         errors = [_error(doc, err) for err in exc.errors(include_url=False)]
+        # A value a union refuses gets an error per member: keep the first (the number's).
+        errors = list({(e.line, e.path): e for e in reversed(errors)}.values())[::-1]
         errors.sort(key=lambda e: e.line or 0)
         errors[0].others = errors[1:]
         raise errors[0] from None
@@ -377,7 +379,9 @@ def shown(value: Any, limit: int = 40) -> str:
 
 
 def _is_tag(part: str | int) -> bool:
-    return part in ("concession", "reciprocal", "equilibrium") or str(part).startswith("function-")
+    return part in ("concession", "reciprocal", "equilibrium", "float", "str") or str(
+        part
+    ).startswith("function-")
 
 
 def _expected_fields(loc: Loc) -> str:

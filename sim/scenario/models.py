@@ -20,6 +20,15 @@ def _unit_or_name(value: float | str) -> float | str:
 
 
 UnitOrName = Annotated[float | str, AfterValidator(_unit_or_name)]
+
+
+def _finite_or_name(value: float | str) -> float | str:
+    if not isinstance(value, str) and not math.isfinite(value):
+        raise ValueError("Input should be a finite number")
+    return value
+
+
+FiniteOrName = Annotated[float | str, AfterValidator(_finite_or_name)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
@@ -273,7 +282,7 @@ class Axis(Strict):
     of names sweeps a categorical value, such as an issue's reversion among its options."""
 
     path: str
-    values: list[Finite | str] | None = None
+    values: list[FiniteOrName] | None = None
     low: Finite | None = None
     high: Finite | None = None
     num: int | None = Field(default=None, ge=1)
