@@ -298,7 +298,7 @@ def test_run_plot_writes_a_png_for_every_shipped_scenario(tmp_path: Path) -> Non
 
 
 def test_the_default_pair_does_not_change_when_an_actor_is_added() -> None:
-    from sim.plots.run import default_pair
+    from sim.analysis.utility_space import default_pair
 
     spec = load_scenario(BASELINE)
     data = spec.model_dump()
