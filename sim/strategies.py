@@ -32,19 +32,19 @@ def reciprocal_aspiration(
     return max(u_res, previous - beta * max(others_concession, 0.0) - base)
 
 
-def choose_offer(own: Array, aspiration: float, margins: Array) -> int:
+def choose_offer(own: Array, aspiration: float, worst: Array) -> int:
     """Index of the offer to propose among candidate packages.
 
-    `own` (n,) is the proposer's utility of each package; `margins` (n, m) is, as the proposer
-    perceives it, each other veto player's utility minus its disagreement payoff. Among packages
-    worth at least the aspiration, pick the one whose worst-off veto player is best off (the most
-    acceptable), breaking ties by the proposer's own utility. Cost: O(n·m) per offer.
+    `own` (n,) is the proposer's utility of each package; `worst` (n,) is, as the proposer
+    perceives it, the smallest margin of any other veto player (its utility minus its
+    disagreement payoff). Among packages worth at least the aspiration (or, if none is, those
+    worth the most), pick the one whose worst-off veto player is best off (the most acceptable),
+    breaking ties by the proposer's own utility. Cost: O(n) per offer.
     """
     feasible = own >= aspiration - 1e-12
     if not feasible.any():
         feasible = own >= own.max() - 1e-12
-    score = margins.min(axis=1) if margins.shape[1] else np.zeros_like(own)
-    score = np.where(feasible, score, -np.inf)
+    score = np.where(feasible, worst, -np.inf)
     best = score.max()
     ties = np.flatnonzero(score >= best - 1e-9)
     return int(ties[np.argmax(own[ties])])

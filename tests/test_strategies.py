@@ -36,10 +36,10 @@ def test_reciprocal_returns_beta_times_the_concession_and_never_goes_below_reser
 
 def test_choose_offer_picks_the_most_acceptable_package_above_aspiration() -> None:
     own = np.array([0.9, 0.7, 0.6, 0.4])
-    margins = np.array([[-0.3, 0.1], [0.05, 0.2], [0.1, 0.3], [0.5, 0.5]])
-    assert strategies.choose_offer(own, 0.65, margins) == 1  # package 3 is too cheap, 2 too
-    assert strategies.choose_offer(own, 0.5, margins) == 2
-    assert strategies.choose_offer(own, 0.95, margins) == 0  # nothing reaches it: own best
+    worst = np.array([[-0.3, 0.1], [0.05, 0.2], [0.1, 0.3], [0.5, 0.5]]).min(axis=1)
+    assert strategies.choose_offer(own, 0.65, worst) == 1  # package 3 is too cheap, 2 too
+    assert strategies.choose_offer(own, 0.5, worst) == 2
+    assert strategies.choose_offer(own, 0.95, worst) == 0  # nothing reaches it: own best
 
 
 def test_deterministic_acceptance_at_infinite_rationality() -> None:

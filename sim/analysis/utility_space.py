@@ -75,7 +75,7 @@ def utility_space(
     """The utility-space dataset of one run of `spec` for a pair of actors (default:
     `default_pair`). Raises ValueError for an unknown actor or a record without references (the
     expected-utility protocol has none)."""
-    from sim.protocols.arrays import parameters_after, scenario_arrays
+    from sim.protocols.arrays import full_grid, parameters_after, scenario_arrays
 
     pair = actors or default_pair(spec)
     for a in pair:
@@ -89,7 +89,7 @@ def utility_space(
     params = parameters_after(spec, refs["event_indices"])
     weight = payoffs.normalise_saliences(params["salience"])
     tables = payoffs.grid_utilities(
-        base["levels"], params["ideal"], weight, base["rho"], base["gamma"], base["grid"],
+        base["levels"], params["ideal"], weight, base["rho"], base["gamma"], full_grid(base),
         base["options"],
     )  # fmt: skip
     cols = [list(spec.actors).index(a) for a in pair]
@@ -104,7 +104,7 @@ def utility_space(
     return UtilitySpace(
         actors=pair,
         basis=refs["basis"],
-        packages=base["grid"],
+        packages=full_grid(base),
         points=points,
         frontier=frontier,
         efficient=pareto_mask(tables),

@@ -66,9 +66,7 @@ class Negotiator(mesa.Agent):
         m = self.bargaining
         if self.spec.strategy.type == "equilibrium":
             return m.equilibrium_offer(self.index, t), None
-        own, margins = m.offer_tables(self.index)
-        choice = strategies.choose_offer(own, self.demand(t), margins)
-        return m.grid[choice], choice
+        return m.offer(self.index, self.demand(t))
 
     def walks_out(self) -> bool:
         """Whether its outside option beats anything still on the table (its best utility)."""
@@ -100,8 +98,8 @@ class Negotiator(mesa.Agent):
         issue fail), the utility of the reversion alone. Equilibrium players: their threshold's
         own floor (the reversion discounted to the deadline, or the outside option)."""
         m, i = self.bargaining, self.index
-        outside = -math.inf if np.isnan(m.outside[i]) else float(m.outside[i])
         if self.spec.strategy.type == "equilibrium":
+            outside = -math.inf if np.isnan(m.outside[i]) else float(m.outside[i])
             return max(outside, m.reversion_utility(i) * m.patience[i] ** (m.deadline - t))
         return m.disagreement(i) if completes else m.reversion_utility(i)
 

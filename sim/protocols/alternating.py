@@ -16,8 +16,9 @@ import numpy as np
 
 from sim import payoffs, strategies
 from sim.events import EventBook
+from sim.protocols import search
 from sim.protocols.agents import Answer, Negotiator
-from sim.protocols.arrays import PARAMETERS, scenario_arrays
+from sim.protocols.arrays import PARAMETERS, full_grid, grid_digits, scenario_arrays
 from sim.protocols.references import distance, references
 from sim.record import IssueOutcome, Offer, RunRecord
 from sim.scenario.models import Scenario
@@ -35,11 +36,9 @@ class BargainingModel(mesa.Model):
         # Per-run copies of the parameters events may change (the scenario stays untouched).
         for name in PARAMETERS:
             setattr(self, name, self.base[name].copy())
-        self.rho, self.gamma, self.full_grid = (
-            self.base["rho"],
-            self.base["gamma"],
-            self.base["grid"],
-        )
+        self.rho, self.gamma = self.base["rho"], self.base["gamma"]
+        # Enumerate every package when there are few enough; otherwise search (`search`).
+        self.exhaustive = self.base["packages"] <= search.EXHAUSTIVE
         self.options, self.levels = self.base["options"], self.base["levels"]
         self.reversion, self.veto = self.base["reversion"], self.base["veto"]
         self.vetoes = [set(np.flatnonzero(self.veto[:, j]).tolist()) for j in range(n_a)]
@@ -73,6 +72,11 @@ class BargainingModel(mesa.Model):
         self.trajectory: list[Offer] = []
         self._tables: dict[Any, Any] = {}  # depends on what is closed and on parameters
         self._full: dict[Any, Any] = {}  # tables over the full grid: depend on parameters only
+
+    @property
+    def full_grid(self) -> np.ndarray:
+        """Every package of the scenario's grid (built on first use, shared by its runs)."""
+        return full_grid(self.base)
 
     @property
     def initial_tables(self) -> np.ndarray:
@@ -111,8 +115,9 @@ class BargainingModel(mesa.Model):
             on_grid = all(abs(x - round(x)) < 1e-9 for x in steps)
             rows = None
             if on_grid:
-                match = np.isclose(self.full_grid[:, closed], self.closed[closed])
-                rows = np.flatnonzero(match.all(axis=1))
+                digits = grid_digits(self.base)
+                wanted = np.rint(np.array(steps)).astype(digits.dtype)
+                rows = np.flatnonzero((digits[:, closed] == wanted).all(axis=1))
             self._tables["rows"] = rows
         return self._tables["rows"]
 
@@ -152,19 +157,41 @@ class BargainingModel(mesa.Model):
             self._full["seen"] = seen.reshape(len(self.full_grid), n_a, n_a)
         return self._full["seen"]
 
+    def _true_full(self) -> np.ndarray:
+        """Every actor's true utility of every full-grid package: (n, A). Without perception
+        noise no observer's table is built: before any event it is the scenario's shared table."""
+        if "true" not in self._full:
+            if self.base["noise"].any():
+                seen = self._seen_full()
+                diagonal = np.arange(seen.shape[1])
+                self._full["true"] = seen[:, diagonal, diagonal]
+            elif not self.events.order:
+                self._full["true"] = self.initial_tables
+            else:
+                self._full["true"] = payoffs.grid_utilities(
+                    self.levels,
+                    self.ideal,
+                    self._weight(),
+                    self.rho,
+                    self.gamma,
+                    self.full_grid,
+                    self.options,
+                )
+        return self._full["true"]
+
     def _grid_table(self, observer: int | None) -> np.ndarray:
-        """Utilities (n, A) over the current grid as `observer` sees them (None: the truth),
-        sliced from the full-grid table where possible."""
+        """Utilities (n, A) over the current grid as `observer` sees them (None, or an observer
+        without perception noise: the truth), sliced from the full-grid table where possible."""
+        if observer is not None and self.base["noise"][observer] == 0.0:
+            observer = None
         rows = self._rows()
         if rows is None:
             if observer is None:
                 return self.utilities(self.grid, self.ideal, self.salience)
             return self.utilities(self.grid, *self.perceived(observer))
-        seen = self._seen_full()
         if observer is None:
-            diagonal = np.arange(seen.shape[1])
-            return seen[rows][:, diagonal, diagonal]
-        return seen[rows, observer]
+            return self._true_full()[rows]
+        return self._seen_full()[rows, observer]
 
     def utilities(
         self,
@@ -175,9 +202,18 @@ class BargainingModel(mesa.Model):
     ) -> np.ndarray:
         """Utilities (n, A) of packages for the given (true or perceived) preferences; option
         tables default to the true ones."""
-        weight = payoffs.normalise_saliences(salience)
+        if salience is self.salience:  # the true saliences: normalised once per parameter set
+            weight = self._weight()
+        else:
+            weight = payoffs.normalise_saliences(salience)
         tables = self.options if options is None else options
         return payoffs.utilities(packages, ideal, weight, self.rho, self.gamma, tables)
+
+    def _weight(self) -> np.ndarray:
+        """The true saliences, normalised (until an event changes a parameter)."""
+        if "weight" not in self._full:
+            self._full["weight"] = payoffs.normalise_saliences(self.salience)
+        return self._full["weight"]
 
     def true_utilities(self) -> np.ndarray:
         """Every actor's true utility of every grid package: (n, A)."""
@@ -190,9 +226,15 @@ class BargainingModel(mesa.Model):
         return float(self.utilities(package[None, :], self.ideal, self.salience)[0, i])
 
     def best_utility(self, i: int) -> float:
-        """The most actor i can get from any package, given what is already closed."""
+        """The most actor i can get from any package, given what is already closed (beyond the
+        exhaustive search, its best package as `search.best_package` finds it)."""
         if "best" not in self._tables:
-            self._tables["best"] = self.true_utilities().max(axis=0).tolist()
+            if self.exhaustive:
+                self._tables["best"] = self.true_utilities().max(axis=0).tolist()
+            else:
+                mesh = self._mesh(None)
+                best = np.array([search.best_package(mesh, i) for i in range(len(self.ideal))])
+                self._tables["best"] = np.diagonal(mesh.utilities(best)).tolist()
         return self._tables["best"][i]
 
     def reversion_package(self) -> np.ndarray:
@@ -217,27 +259,89 @@ class BargainingModel(mesa.Model):
         return self._tables["d"][i]
 
     def perceived(self, observer: int) -> tuple[np.ndarray, np.ndarray, payoffs.Options]:
-        """Ideal points, saliences and option utilities of every actor as `observer` sees them."""
-        ideal = np.clip(self.ideal + self.ideal_error[observer], 0.0, 1.0)
-        options = {
-            k: np.clip(table + self.option_error[k][observer], 0.0, 1.0)
-            for k, table in self.options.items()
-        }
-        return ideal, self.salience * self.salience_error[observer], options
+        """Ideal points, saliences and option utilities of every actor as `observer` sees them
+        (until an event changes a parameter)."""
+        key = ("perceived", observer)
+        if key not in self._full:
+            ideal = np.clip(self.ideal + self.ideal_error[observer], 0.0, 1.0)
+            options = {
+                k: np.clip(table + self.option_error[k][observer], 0.0, 1.0)
+                for k, table in self.options.items()
+            }
+            self._full[key] = (ideal, self.salience * self.salience_error[observer], options)
+        return self._full[key]
 
     def offer_tables(self, proposer: int) -> tuple[np.ndarray, np.ndarray]:
-        """The proposer's own utility of each grid package and, as it perceives them, every other
-        open-issue veto player's margin over its disagreement payoff."""
+        """The proposer's own utility of each grid package and, as it perceives them, the margin
+        over its disagreement payoff of the worst-off other open-issue veto player (zeros when
+        there is none)."""
         key = ("offer", proposer)
         if key not in self._tables:
             seen = self._grid_table(proposer)
-            seen_d = payoffs.disagreement_payoffs(
-                self.utilities(self.reversion_package()[None, :], *self.perceived(proposer))[0],
-                self.outside,
-            )
+            seen_d = self._seen_disagreement(proposer)
             others = self.responders(proposer)
-            margins = seen[:, others] - seen_d[others]
-            self._tables[key] = (self.true_utilities()[:, proposer], margins)
+            own = self.true_utilities()[:, proposer]
+            worst = (seen[:, others] - seen_d[others]).min(axis=1) if others else np.zeros_like(own)
+            self._tables[key] = (own, worst)
+        return self._tables[key]
+
+    def offer(self, proposer: int, aspiration: float) -> tuple[np.ndarray, int | None]:
+        """The package `proposer` offers for an aspiration, and its grid row when every package
+        is enumerated (`strategies.choose_offer`); beyond `search.EXHAUSTIVE` packages, what
+        `search.trade_off_search` finds from the proposer's best package."""
+        if self.exhaustive:
+            own, worst = self.offer_tables(proposer)
+            choice = strategies.choose_offer(own, aspiration, worst)
+            return self.grid[choice], choice
+        mesh, seen_d = self._offer_mesh(proposer)
+        key = ("start", proposer)
+        if key not in self._tables:
+            self._tables[key] = search.best_package(mesh, 0)
+        found = search.trade_off_search(mesh, seen_d, aspiration, self._tables[key])
+        return mesh.values(found[None])[0], None
+
+    def _axes(self) -> list[np.ndarray]:
+        """Each issue's candidate values: its grid levels while open, its value once closed."""
+        return [
+            np.linspace(0.0, 1.0, n) if np.isnan(x) else np.array([x])
+            for n, x in zip(self.levels, self.closed, strict=True)
+        ]
+
+    def _mesh(self, observer: int | None, actors: list[int] | None = None) -> search.Mesh:
+        """The search mesh of the current grid for `actors` (default all) as `observer` sees
+        them (None: the truth)."""
+        key = ("mesh", observer, None if actors is None else tuple(actors))
+        if key not in self._tables:
+            if observer is None:
+                ideal, weight, options = self.ideal, self._weight(), self.options
+            else:
+                ideal, salience, options = self.perceived(observer)
+                weight = payoffs.normalise_saliences(salience)
+            rows = slice(None) if actors is None else actors
+            self._tables[key] = search.mesh(
+                self._axes(),
+                ideal[rows],
+                weight[rows],
+                self.rho[rows],
+                self.gamma[rows],
+                {k: t[rows] for k, t in options.items()},
+            )
+        return self._tables[key]
+
+    def _offer_mesh(self, proposer: int) -> tuple[search.Mesh, np.ndarray]:
+        """The proposer's search mesh (itself first, then the other open-issue veto players as
+        it perceives them) and those players' disagreement payoffs as it perceives them."""
+        others = self.responders(proposer)
+        return self._mesh(proposer, [proposer, *others]), self._seen_disagreement(proposer)[others]
+
+    def _seen_disagreement(self, observer: int) -> np.ndarray:
+        """Every actor's disagreement payoff as `observer` perceives it."""
+        key = ("seen_d", observer)
+        if key not in self._tables:
+            rev = self.reversion_package()[None, :]
+            self._tables[key] = payoffs.disagreement_payoffs(
+                self.utilities(rev, *self.perceived(observer))[0], self.outside
+            )
         return self._tables[key]
 
     # --- equilibrium strategy (two actors, one issue) -----------------------------------------
@@ -292,9 +396,11 @@ class BargainingModel(mesa.Model):
         if self.spec.protocol.recognition == "capability":
             # What Generator.choice(p=...) does, without its per-call checks: one uniform draw
             # against the cumulative distribution.
-            cdf = np.cumsum(self.capability)
-            cdf /= cdf[-1]
-            return int(cdf.searchsorted(self.rng.random(), side="right"))
+            if "cdf" not in self._full:
+                cdf = np.cumsum(self.capability)
+                cdf /= cdf[-1]
+                self._full["cdf"] = cdf
+            return int(self._full["cdf"].searchsorted(self.rng.random(), side="right"))
         return self.rotation[self.round % len(self.rotation)]
 
     def close(self, k: int, value: float, agreed: bool) -> None:
@@ -357,8 +463,7 @@ class BargainingModel(mesa.Model):
         free = rest[None] & ~self.veto[:, judges].T
         if "worst" not in self._full:
             self._full["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)
-            self._full["weight"] = payoffs.normalise_saliences(self.salience)
-        weight = self._full["weight"][judges]
+        weight = self._weight()[judges]
         return payoffs.guaranteed_utilities(
             packages,
             free,
@@ -454,7 +559,11 @@ class BargainingModel(mesa.Model):
         """Play to the deadline (or until every issue is closed) and return the run record."""
         while self.running:
             self.step()
-        return self.record()
+        record = self.record()
+        # Free the run's tables now: Mesa's model, agents and event list refer to one another,
+        # so the model itself waits for the garbage collector, but its big arrays need not.
+        self.invalidate(parameters=True)
+        return record
 
     def record(self, seed: int = 0) -> RunRecord:
         """The run record of MODEL.md §5. Each actor's payoff is its utility of the outcome or,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -18,9 +19,9 @@ _SCENARIOS: OrderedDict[int, tuple[Scenario, dict[str, Any]]] = OrderedDict()
 
 
 def scenario_arrays(spec: Scenario) -> dict[str, Any]:
-    """A scenario's parameters as arrays, with its package grid and (filled in lazily) its
-    seed-independent tables, built once per scenario object: a sweep runs each design point's
-    scenario many times. Scenarios are treated as immutable once validated."""
+    """A scenario's parameters as arrays and (filled in lazily: `full_grid`, `grid_digits`) its
+    package grid and seed-independent tables, built once per scenario object: a sweep runs each
+    design point's scenario many times. Scenarios are treated as immutable once validated."""
     hit = _SCENARIOS.get(id(spec))
     if hit is not None and hit[0] is spec:
         _SCENARIOS.move_to_end(id(spec))
@@ -74,7 +75,7 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
         "veto": np.array([[a in spec.issues[k].veto for a in actors] for k in issues]),
         "options": options,
         "levels": levels,
-        "grid": payoffs.package_grid(levels, np.full(len(issues), np.nan)),
+        "packages": math.prod(levels),  # on the full grid: an exact int however large
     }
     for value in [*arrays.values(), *options.values()]:
         if isinstance(value, np.ndarray):
@@ -83,6 +84,27 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
     if len(_SCENARIOS) > 64:
         _SCENARIOS.popitem(last=False)
     return arrays
+
+
+def full_grid(arrays: dict[str, Any]) -> np.ndarray:
+    """Every package of the scenario's grid (`payoffs.package_grid` with every issue open), built
+    on first use: only an exhaustive search or a utility-space plot needs it."""
+    if "grid" not in arrays:
+        grid = payoffs.package_grid(arrays["levels"], np.full(len(arrays["issues"]), np.nan))
+        grid.flags.writeable = False
+        arrays["grid"] = grid
+    return arrays["grid"]
+
+
+def grid_digits(arrays: dict[str, Any]) -> np.ndarray:
+    """The full grid's packages as level indices (n, K), in the grid's row order: matching
+    closed values by integers is exact and several times faster than comparing floats."""
+    if "digits" not in arrays:
+        axes = [np.arange(n, dtype=np.int16) for n in arrays["levels"]]
+        digits = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+        digits.flags.writeable = False
+        arrays["digits"] = digits
+    return arrays["digits"]
 
 
 def _option_utilities(actor: Actor, issue: str, names: list[str]) -> list[float]:
@@ -106,16 +128,27 @@ def parameters_after(spec: Scenario, fired: Sequence[int]) -> dict[str, np.ndarr
 
 
 def search_memory(spec: Scenario) -> int:
-    """Bytes an alternating-offers run holds at its peak for the proposers' package search: the
-    full grid (grid^issues packages), every actor's utility of each package, and every
-    observer's perceived utility of each for every actor (actors² per package), each built with
-    a temporary. Fitted to peaks measured for 2–20 actors and 3–7 issues (within 5%); the one
-    place to update when the search changes."""
+    """Bytes an alternating-offers run holds at its peak for the proposers' package search; the
+    one place to update when the search changes (`sim.protocols.search`).
+
+    Up to `search.EXHAUSTIVE` packages, the exhaustive search: the full grid, every actor's
+    utility of each package, and every observer's perceived utility of each for every actor
+    (actors² per package), each built with a temporary; fitted to peaks measured for 2–20 actors
+    and 3–7 issues (within 5%). Beyond, the trade-off search: one climbing step evaluates every
+    change of one or two issues (`moves`), each package's per-issue values for every actor with
+    their temporaries, and its start points need a few per-issue tables."""
+    from sim.protocols.search import EXHAUSTIVE
+
     if spec.protocol.type != "alternating_offers":
         return 0
-    n_issues, n_actors = len(spec.issues), len(spec.actors)
-    packages = spec.protocol.grid**n_issues  # an exact int however large
-    return 8 * packages * (24 * n_issues + 20 * n_actors + 21 * n_actors**2) // 10
+    levels = [spec.issues[k].levels(spec.protocol.grid) for k in spec.issues]
+    n_issues, n_actors = len(levels), len(spec.actors)
+    packages = math.prod(levels)  # an exact int however large
+    if packages <= EXHAUSTIVE:
+        return 8 * packages * (24 * n_issues + 20 * n_actors + 21 * n_actors**2) // 10
+    moves = sum(levels) + sum(a * b for i, a in enumerate(levels) for b in levels[i + 1 :])
+    per_move = 2 * n_actors * n_issues + 4 * n_issues + 4 * n_actors
+    return 8 * (moves * per_move + (4 * n_actors + 128) * n_issues * max(levels))
 
 
 def memory_limit() -> int:

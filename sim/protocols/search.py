@@ -1,0 +1,207 @@
+"""The proposers' package search when the grid is too large to enumerate (docs/model.md, "The
+package search").
+
+A proposer wants, among the packages worth at least its aspiration to it, the one whose worst-off
+other veto player is best off (as the proposer perceives them), ties going to its own utility
+(`strategies.choose_offer`). Up to `EXHAUSTIVE` grid packages the model enumerates them all, which
+is exact. Beyond that, `trade_off_search` climbs from the proposer's best package, changing one or
+two issues at a time to whichever levels make the package most acceptable under the same rule, so
+each step costs O(issues² × levels² × actors) instead of levels^issues. Pure numpy; deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import payoffs, strategies
+from sim.payoffs import Array, Options
+
+EXHAUSTIVE = 15_625  # grid packages (5^6) up to which proposers enumerate every package
+SOFT = 0.001
+_WEIGHTS = 64  # weight vectors for the climb's starting points
+_STARTS = 3  # climbs from that many of them, and from the proposer's best package
+_STEPS = 200  # a bound on the climb's steps (it stops far sooner: each step must gain)
+
+Index = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Mesh:
+    """Each issue's candidate values and each actor's weighted value of each: enough to evaluate
+    any package of the grid without building the grid. A package is a level index per issue."""
+
+    points: Array  # (K, L): issue k's candidate values, padded by repeating its last one
+    counts: tuple[int, ...]  # candidate values per issue (1 for a closed issue)
+    table: Array  # (A, K, L): w_ak · v_ak(points[k, l])
+    gamma: Array  # (A, K, K): linkage
+    pairs: Index  # (P, 2): the issue pairs some actor links
+
+    def values(self, idx: Index) -> Array:
+        """The packages (n, K) that level indices (n, K) stand for."""
+        return self.points[np.arange(idx.shape[1]), idx]
+
+    def utilities(self, idx: Index) -> Array:
+        """Every actor's utility of packages given as level indices (n, K): (n, A)."""
+        u = self.table[:, np.arange(idx.shape[1]), idx].sum(axis=2).T
+        return u + self._linkage(self.values(idx))
+
+    def neighbours(self, x: Index, moves: Index) -> tuple[Index, Array]:
+        """The packages (M, K) that x becomes by each move (issue, level, issue, level) and
+        every actor's utility of each (M, A), from x's by the moves' differences."""
+        k = np.arange(len(x))
+        gain = self.table - self.table[:, k, x][:, :, None]  # (A, K, L)
+        second = np.where(moves[:, 0] != moves[:, 2], 1.0, 0.0)  # a single change counts once
+        u = gain[:, moves[:, 0], moves[:, 1]] + second * gain[:, moves[:, 2], moves[:, 3]]
+        u = u.T + self.utilities(x[None])
+        candidates = _apply(x, moves)
+        if len(self.pairs):
+            u += self._linkage(self.values(candidates)) - self._linkage(self.values(x[None]))
+        return candidates, u
+
+    def _linkage(self, packages: Array) -> Array | float:
+        if not len(self.pairs):
+            return 0.0
+        a, b = self.pairs[:, 0], self.pairs[:, 1]
+        return (packages[:, a] * packages[:, b]) @ self.gamma[:, a, b].T
+
+
+def mesh(
+    axes: list[Array],
+    ideal: Array,
+    weight: Array,
+    rho: Array,
+    gamma: Array,
+    options: Options | None = None,
+) -> Mesh:
+    """The mesh of per-issue candidate values `axes` for actors with these preferences (as in
+    `payoffs.utilities`)."""
+    width = max(len(a) for a in axes)
+    points = np.array(
+        [np.pad(np.asarray(a, float), (0, width - len(a)), mode="edge") for a in axes]
+    )
+    values = payoffs.issue_values(points.T, ideal, rho, options)  # (L, A, K)
+    table = (np.asarray(weight)[None] * values).transpose(1, 2, 0)
+    gamma = np.asarray(gamma, dtype=float)
+    pairs = np.argwhere(np.any(gamma, axis=0))
+    return Mesh(points, tuple(len(a) for a in axes), table, gamma, pairs)
+
+
+def best_package(m: Mesh, actor: int) -> Index:
+    """The package actor `actor` likes best: each issue at its best level, then (only if some
+    actor links issues) best responses one issue at a time until none gains. Exact without
+    linkage; with it, a package no single-issue change improves."""
+    table = _masked(m)[actor]
+    idx = table.argmax(axis=1)
+    if not len(m.pairs):
+        return idx
+    u = m.utilities(idx[None])[0, actor]
+    for _ in range(_STEPS):
+        candidates, values = m.neighbours(idx, _moves(m.counts, pairs=False))
+        values = values[:, actor]
+        best = int(values.argmax())
+        if values[best] <= u + 1e-12:
+            break
+        idx, u = candidates[best], float(values[best])
+    return idx
+
+
+def trade_off_search(m: Mesh, disagreement: Array, aspiration: float, start: Index) -> Index:
+    """The package (level indices) a proposer offers: row 0 of the mesh is its own utility, rows
+    1… the other veto players' as it perceives them, `disagreement` their disagreement payoffs
+    as it perceives them. Climbs from `start` (its best package) and from the `_STARTS` most
+    acceptable packages that maximise weighted sums of utilities (`_supported`); each step
+    moves to the package, among those that differ from the current one on at most two issues,
+    that `strategies.choose_offer` picks, while that gains. The best end point by the rule
+    wins. The aspiration is capped at the start's own utility, as `choose_offer` falls back to
+    the best packages."""
+    moves = _moves(m.counts, pairs=True)
+    need = min(aspiration, float(m.utilities(start[None])[0, 0]))
+    supported = np.unique(_supported(m), axis=0)
+    u = m.utilities(supported)
+    score = np.where(u[:, 0] >= need - 1e-12, _worst(u, disagreement), -math.inf)
+    order = np.argsort(-score, kind="stable")[:_STARTS]
+    starts = [start, *supported[order[np.isfinite(score[order])]]]
+    ends = np.array([_climb(m, disagreement, need, x, moves) for x in starts])
+    u = m.utilities(ends)
+    return ends[strategies.choose_offer(u[:, 0], need, _worst(u, disagreement))]
+
+
+def _climb(m: Mesh, disagreement: Array, need: float, x: Index, moves: Index) -> Index:
+    """Steepest ascent from x by `moves` (see `trade_off_search`)."""
+    u = m.utilities(x[None])[0]
+    now = _worst(u[None], disagreement)[0]
+    for _ in range(_STEPS):
+        candidates, cand = m.neighbours(x, moves)
+        worst = _worst(cand, disagreement)
+        pick = strategies.choose_offer(cand[:, 0], need, worst)
+        if not (
+            worst[pick] > now + 1e-9 or (worst[pick] >= now - 1e-9 and cand[pick, 0] > u[0] + 1e-12)
+        ):
+            break
+        x, u, now = candidates[pick], cand[pick], worst[pick]
+    return x
+
+
+def _worst(u: Array, disagreement: Array) -> Array:
+    """The smallest margin over its disagreement payoff of any actor but the first (rows 1…)."""
+    if u.shape[1] == 1:
+        return np.zeros(len(u))
+    return (u[:, 1:] - disagreement).min(axis=1)
+
+
+def _supported(m: Mesh) -> Index:
+    """The packages that maximise weighted sums of the actors' utilities (linkage aside: then
+    each issue is set on its own), for `_WEIGHTS` fixed weight vectors: points spread over the
+    Pareto frontier, from which to start the climb. (n, K)."""
+    n_actors = m.table.shape[0]
+    weights = _weights(n_actors)
+    table = np.where(np.isinf(_masked(m)), -1e9, m.table)
+    return np.einsum("sa,akl->skl", weights, table).argmax(axis=2)
+
+
+@lru_cache(maxsize=64)
+def _weights(n: int) -> Array:
+    """`_WEIGHTS` weight vectors over n actors, the same every time (Dirichlet(1) draws from a
+    fixed seed): the search's reproducibility does not depend on any run's generator."""
+    weights = np.random.default_rng(0).dirichlet(np.ones(n), _WEIGHTS)
+    weights.flags.writeable = False
+    return weights
+
+
+def _masked(m: Mesh) -> Array:
+    """The value table with the padding levels at −∞."""
+    levels = np.arange(m.table.shape[2])
+    return np.where(levels[None, None] < np.array(m.counts)[None, :, None], m.table, -math.inf)
+
+
+def _apply(x: Index, moves: Index) -> Index:
+    """Packages (M, K): x with each move (issue, level, issue, level) applied."""
+    out = np.repeat(x[None], len(moves), axis=0)
+    rows = np.arange(len(moves))
+    out[rows, moves[:, 0]] = moves[:, 1]
+    out[rows, moves[:, 2]] = moves[:, 3]
+    return out
+
+
+@lru_cache(maxsize=256)
+def _moves(counts: tuple[int, ...], pairs: bool) -> Index:
+    """Every change of one open issue's level (or, with `pairs`, of two issues' levels, which
+    includes every single change and no change): rows (issue, level, issue, level)."""
+    open_ = [k for k, n in enumerate(counts) if n > 1]
+    rows = [(k, level, k, level) for k in open_ for level in range(counts[k])]
+    if pairs:
+        rows += [
+            (k, a, j, b)
+            for i, k in enumerate(open_)
+            for j in open_[i + 1 :]
+            for a in range(counts[k])
+            for b in range(counts[j])
+        ]
+    out = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    out.flags.writeable = False
+    return out
