@@ -122,32 +122,74 @@ def test_an_event_after_the_deadline_is_a_warning(tmp_path: Path) -> None:
 
 
 # --- a search too big for the machine ---------------------------------------------------------
-def test_a_search_bigger_than_memory_is_refused_up_front(monkeypatch, tmp_path: Path) -> None:
-    import sim.protocols.arrays as arrays
+def _crowd(actors: int, issues: int, grid: int) -> dict:
+    """A scenario of many actors with a preference on every issue, two veto players each, who
+    perceive one another with noise (so every observer has its own tables)."""
+    return {
+        "name": "crowd",
+        "issues": {
+            f"i{j}": {"label": "I", "reversion": 0.5, "veto": ["a0", "a1"]} for j in range(issues)
+        },
+        "actors": {
+            f"a{i}": {
+                "name": f"A{i}",
+                "perception_noise": 0.1,
+                "preferences": {
+                    f"i{j}": {"ideal": (i * 7 + j * 3) % 10 / 10, "salience": 1.0}
+                    for j in range(issues)
+                },
+            }
+            for i in range(actors)
+        },
+        "protocol": {"grid": grid, "deadline": 24},
+    }
 
-    # The baseline at grid 21: 21^5 = 4,084,101 packages, 4 actors, 5 issues; by the estimate's
-    # formula 8 · n · (2.4·5 + 2·4 + 2.1·16) / 1 byte = 1.75 GB. Pretend the machine has 1 GB.
-    n = 21**5
-    assert arrays.search_memory(_baseline(grid=21)) == 8 * n * (24 * 5 + 20 * 4 + 21 * 16) // 10
-    monkeypatch.setattr(arrays, "memory_limit", lambda: 10**9)
-    lines = (BASELINE.read_text()).splitlines()
+
+def test_a_search_bigger_than_memory_is_refused_up_front(monkeypatch, tmp_path: Path) -> None:
+    import yaml
+
+    import sim.protocols.arrays as arrays
+    from sim.scenario.models import Scenario
+
+    # 60 actors, 4 issues, grid 11: 11^4 = 14,641 packages, below the 15,625 up to which the
+    # search enumerates them; by the estimate's formula 8 · n · (2.4·4 + 2·60 + 2.1·3600) bytes
+    # = 0.90 GB. Pretend the machine has 0.5 GB.
+    n = 11**4
+    spec = Scenario.model_validate(_crowd(60, 4, 11))
+    assert arrays.search_memory(spec) == 8 * n * (24 * 4 + 20 * 60 + 21 * 3600) // 10
+    monkeypatch.setattr(arrays, "memory_limit", lambda: 5 * 10**8)
+    path = tmp_path / "crowd.yaml"
+    path.write_text(yaml.safe_dump(_crowd(60, 4, 11), sort_keys=False))
+    lines = path.read_text().splitlines()
     grid_line = next(i for i, t in enumerate(lines, 1) if t.strip().startswith("grid:"))
     for command in (
-        ["validate", str(BASELINE), "--set", "protocol.grid=21"],
-        ["run", str(BASELINE), "--set", "protocol.grid=21"],
-        ["sweep", str(BASELINE), "--vary", "protocol.grid=5,21", "--out", str(tmp_path / "s")],
+        ["validate", str(path)],
+        ["run", str(path)],
+        ["sweep", str(path), "--vary", "protocol.grid=5,11", "--out", str(tmp_path / "s")],
     ):
-        line, text = one_line_error(runner.invoke(app, command), BASELINE)
+        line, text = one_line_error(runner.invoke(app, command), path)
         assert line == grid_line
-        assert "needs about 1.8 GB" in text and "this machine has 1.0 GB" in text, text
-        assert "lower protocol.grid to 18 (about 0.8 GB)" in text, text  # 18^5 packages
-    # Two workers of 0.8 GB each (grid 18) do not fit in 1 GB: refused before anything runs.
+        assert "needs about 0.9 GB" in text and "this machine has 0.5 GB" in text, text
+        assert "lower protocol.grid to 9 (about 0.4 GB)" in text, text  # 9^4 packages
+    # Two workers of 0.4 GB each (grid 9) do not fit in 0.5 GB: refused before anything runs.
     result = runner.invoke(
         app,
-        ["sweep", str(BASELINE), "--set", "protocol.grid=18", "--workers", "2", "--out",
+        ["sweep", str(path), "--set", "protocol.grid=9", "--workers", "2", "--out",
          str(tmp_path / "w")],
     )  # fmt: skip
     assert result.exit_code == 2 and "use --workers 1" in result.stderr, result.output
+
+
+def test_beyond_the_exhaustive_limit_the_search_memory_grows_polynomially() -> None:
+    import sim.protocols.arrays as arrays
+
+    # The baseline at grid 21 (21^5 = 4,084,101 packages) needed 1.75 GB enumerated; the
+    # trade-off search holds every change of one or two of 5 issues: 5·21 + 10·21² moves.
+    moves = 5 * 21 + 10 * 21**2
+    assert arrays.search_memory(_baseline(grid=21)) == 8 * (
+        moves * (2 * 4 * 5 + 4 * 5 + 4 * 4) + (4 * 4 + 128) * 5 * 21
+    )
+    assert arrays.search_memory(_baseline(grid=21)) < 10**7
 
 
 def _baseline(**protocol):
@@ -158,27 +200,29 @@ def _baseline(**protocol):
 
 @pytest.mark.slow
 def test_the_memory_estimate_matches_a_measured_peak(tmp_path: Path) -> None:
-    # One run of a 12-actor, 4-issue, grid-15 scenario in a fresh process: its peak resident
-    # memory (VmHWM, reset just before the run) above what the warmed-up process holds must be
-    # within 25% of the estimate (measured ratios are 0.90-0.97 for 4-20 actors).
+    # One run of a 20-actor, 4-issue, grid-11 scenario (14,641 packages, enumerated), with and
+    # without perception noise, each in a fresh process: its peak resident memory (VmHWM, reset
+    # just before the run) above what the warmed-up process holds must be within 25% of the
+    # estimate; without noise no observer has its own tables, so the peak is far lower.
     import subprocess
     import sys
 
     script = """
+import sys
 from pathlib import Path
 from sim.scenario.models import Scenario
 from sim.runner import run_once
 from sim.protocols.arrays import search_memory
-def make(a, k, g):
+def make(a, k, g, noise):
     issues = {f"i{j}": {"label": "I", "reversion": 0.5, "veto": ["a0", "a1"]} for j in range(k)}
-    actors = {f"a{i}": {"name": f"A{i}", "preferences": {f"i{j}": {"ideal": (i * 7 + j * 3) % 10 / 10,
+    actors = {f"a{i}": {"name": f"A{i}", "perception_noise": noise, "preferences": {f"i{j}": {"ideal": (i * 7 + j * 3) % 10 / 10,
               "salience": 1.0} for j in range(k)}} for i in range(a)}
     return Scenario.model_validate({"name": "m", "issues": issues, "actors": actors,
                                     "protocol": {"grid": g, "deadline": 24}})
 def status(field):
     return int(Path("/proc/self/status").read_text().split(field + ":")[1].split()[0]) * 1024
-run_once(make(2, 1, 3), 1)  # imports and warm-up
-spec = make(12, 4, 15)
+run_once(make(2, 1, 3, 0.0), 1)  # imports and warm-up
+spec = make(20, 4, 11, float(sys.argv[1]))
 Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
 before = status("VmRSS")
 run_once(spec, 1)
@@ -186,9 +230,15 @@ print(status("VmHWM") - before, search_memory(spec))
 """
     if not Path("/proc/self/clear_refs").exists():
         pytest.skip("needs Linux /proc")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    measured, estimate = map(int, out.stdout.split())
-    assert 0.75 < measured / estimate < 1.25, (measured, estimate)
+    peaks = []
+    for noise in ("0.1", "0"):
+        out = subprocess.run(
+            [sys.executable, "-c", script, noise], capture_output=True, text=True, check=True
+        )
+        measured, estimate = map(int, out.stdout.split())
+        assert 0.75 < measured / estimate < 1.25, (noise, measured, estimate)
+        peaks.append(measured)
+    assert peaks[1] < peaks[0] / 4
 
 
 # --- labels that look like LaTeX ----------------------------------------------------------
