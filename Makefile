@@ -59,6 +59,9 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/sweep_throughput.py
 	$(PY) benchmarks/deu3_forecast.py
+	$(PY) benchmarks/eu_compromise_rules.py
+	$(PY) benchmarks/model_soundness.py
+	$(PY) benchmarks/search_scaling.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -78,18 +76,11 @@ def test_pareto_matches_definition(rows: list[list[int]]) -> None:
     assert pareto_mask(u).tolist() == _brute_pareto(u).tolist()
 
 
-def test_pareto_is_fast_on_ten_thousand_outcomes() -> None:
+def test_every_outcome_on_a_simplex_is_on_the_frontier() -> None:
+    # Its speed is measured in benchmarks/search_scaling.py, not here.
     rng = np.random.default_rng(7)
     u = rng.dirichlet(np.ones(4), size=10_000)  # on a simplex: every row is on the frontier
-    best = min(_timed(pareto_mask, u) for _ in range(2))
     assert pareto_mask(u).all()
-    assert best < 1.0
-
-
-def _timed(fn: Callable[..., object], *args: object) -> float:
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
 
 
 # --- Nash, Kalai–Smorodinsky, utilitarian ---------------------------------------------------

@@ -106,15 +106,18 @@ class BargainingModel(mesa.Model):
         if parameters:
             self._full.clear()
 
-    def _rows(self) -> np.ndarray | None:
+    def _rows(self) -> np.ndarray | slice | None:
         """Rows of the full grid that make up the current grid, when every closed value is a
-        grid level (then tables are sliced, not recomputed); None otherwise."""
+        grid level (then tables are sliced, not recomputed; all of them, as a slice, while
+        nothing is closed); None otherwise."""
         if "rows" not in self._tables:
             closed = ~np.isnan(self.closed)
             steps = [self.closed[k] * (self.levels[k] - 1) for k in np.flatnonzero(closed)]
             on_grid = all(abs(x - round(x)) < 1e-9 for x in steps)
-            rows = None
-            if on_grid:
+            rows: np.ndarray | slice | None = None
+            if not steps:
+                rows = slice(None)
+            elif on_grid:
                 digits = grid_digits(self.base)
                 wanted = np.rint(np.array(steps)).astype(digits.dtype)
                 rows = np.flatnonzero((digits[:, closed] == wanted).all(axis=1))
