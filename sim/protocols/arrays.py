@@ -134,9 +134,10 @@ def search_memory(spec: Scenario) -> int:
     Up to `search.EXHAUSTIVE` packages, the exhaustive search: the full grid, every actor's
     utility of each package, and, when some actor's perception is noisy, every observer's
     perceived utility of each for every actor (actors² per package), each built with a
-    temporary; fitted to peaks measured for 2–40 actors and 3–7 issues (within 12%). Beyond, the trade-off search: one climbing step evaluates every
-    change of one or two issues (`moves`), each package's per-issue values for every actor with
-    their temporaries, and its start points need a few per-issue tables."""
+    temporary; fitted to peaks measured for 2–40 actors and 3–7 issues (within 12%). Beyond,
+    the trade-off search: one climbing step evaluates every change of one or two issues
+    (`moves`), each package's per-issue values for every actor with their temporaries, and its
+    start points need a few per-issue tables (a bound by construction, not a fit)."""
     from sim.protocols.search import EXHAUSTIVE
 
     if spec.protocol.type != "alternating_offers":
