@@ -59,6 +59,7 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/sweep_throughput.py
 	$(PY) benchmarks/deu3_forecast.py
+	$(PY) benchmarks/deu3_bargaining.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
