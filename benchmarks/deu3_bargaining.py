@@ -63,28 +63,43 @@ class Setting:
     """The bargaining model's free parameters, shared by every actor. `capability` says how the
     data's capability is read: "gdp" (the data's GDP row), "gdp*salience" (as the compromise
     model weights), or "votes*salience" (Council votes; the Commission and Parliament at the
-    largest state's)."""
+    largest state's). `silent` says how member states that took no position vote under QMV:
+    "yes" (indifferent, they go along: the states with a position need the threshold less the
+    silent states' votes) or "absent" (the threshold applies to the states with a position)."""
 
     rationality: float = 25.0
     patience: float = 0.95
-    capability: str = "gdp*salience"
+    capability: str = "votes*salience"
+    silent: str = "yes"
     deadline: int = 10
     noise: float = 0.05
 
 
-def council(issue: Issue) -> tuple[dict[str, float], float, float]:
-    """The Council's votes, threshold and share of states needed, for the period the issue's
-    positions place it in (any post-2004 member taking a position means the Nice rules)."""
+def council(issue: Issue, silent: str = "yes") -> tuple[dict[str, float], float, float]:
+    """The votes of the member states with a position, and the share of their votes and of
+    their number a qualified majority needs, for the period the positions place the issue in
+    (any post-2004 member taking a position means the Nice rules). With `silent` "yes", the
+    states without a position count as voting yes, so those with one need less."""
     states = [a for a in issue.actors if a not in ("com", "ep")]
     if not NEW_STATES & set(states):
-        return {a: VOTES_EU15[a] for a in states}, THRESHOLD[15], 0.0
-    size = 28 if "cr" in states else 27 if {"bu", "ro"} & set(states) else 25
-    return {a: VOTES_NICE[a] for a in states}, THRESHOLD[size], 0.5
+        period, threshold, members = VOTES_EU15, THRESHOLD[15], 0.0
+    else:
+        size = 28 if "cr" in states else 27 if {"bu", "ro"} & set(states) else 25
+        left_out = {15: set(), 25: {"bu", "ro", "cr"}, 27: {"cr"}, 28: set()}[size]
+        period = {a: v for a, v in VOTES_NICE.items() if a not in left_out}
+        threshold, members = THRESHOLD[size], 0.5
+    votes = {a: float(period[a]) for a in states}
+    if silent == "absent":
+        return votes, threshold, members
+    held, count = sum(votes.values()), len(votes)
+    need = threshold * sum(period.values()) - (sum(period.values()) - held)
+    need_count = members * len(period) - (len(period) - count)
+    return votes, min(1.0, max(need / held, 1e-6)), min(1.0, max(need_count / count, 0.0))
 
 
 def scenario(issue: Issue, setting: Setting) -> Scenario:
     """One DEU issue as a one-issue negsim scenario (see the module docstring)."""
-    votes, threshold, members = council(issue)
+    votes, threshold, members = council(issue, setting.silent)
     states = list(votes)
     actors = [
         a for a in issue.actors if a != "ep" or issue.procedure == "COD"
@@ -255,7 +270,7 @@ def baselines(issues: Sequence[Issue], eu_rounds: int = 8) -> dict[str, list[np.
 GRID = {
     "rationality": [2.0, 5.0, 25.0],
     "patience": [0.8, 0.95],
-    "capability": ["gdp*salience", "votes*salience"],
+    "silent": ["yes", "absent"],
 }
 
 
@@ -331,8 +346,8 @@ def main(argv: list[str] | None = None) -> None:
     """Tune on one half of the proposals, report every forecaster on the other."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="deu3.csv (tab-separated)")
-    parser.add_argument("--replications", type=int, default=40, help="runs per issue (test half)")
-    parser.add_argument("--tune-replications", type=int, default=6, help="runs per issue, tuning")
+    parser.add_argument("--replications", type=int, default=30, help="runs per issue (test half)")
+    parser.add_argument("--tune-replications", type=int, default=4, help="runs per issue, tuning")
     parser.add_argument("--workers", type=int, default=2, help="processes")
     args = parser.parse_args(argv)
 
@@ -356,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
     for setting, c, m in sorted(tried, key=lambda t: t[1]):
         mark = " <- chosen" if setting == best else ""
         print(
-            f"  λ={setting.rationality:g} δ={setting.patience:g} capability={setting.capability}:"
+            f"  λ={setting.rationality:g} δ={setting.patience:g} silent states {setting.silent}:"
             f" CRPS {c:.2f}, MAE {m:.2f}{mark}"
         )
     chosen = [issues[i] for i in test]
