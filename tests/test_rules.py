@@ -224,3 +224,18 @@ def test_security_council_records_and_narrates_the_carrying_coalition() -> None:
     assert "a qualified majority of 9 of 15 votes" in text
     assert f"carried by {len(record.issues[agreed[0]].coalition)} of 15 votes" in text
     assert "sets the agenda and proposes first" in text
+
+
+def test_an_issue_nobody_is_left_to_carry_does_not_close() -> None:
+    """Every voter walks out (its outside option beats anything on the table) and none can
+    block alone: the agenda setter, who has no vote, cannot close the issue by itself."""
+    spec = _scenario({"a": 1.0, "b": 1.0, "c": 1.0}, 1 / 3)
+    doc = spec.model_dump()
+    for a in "abc":
+        doc["actors"][a]["outside_option"] = 2.0
+    doc["actors"]["d"] = {"name": "D", "preferences": {"x": {"ideal": 1.0, "salience": 1.0}}}
+    doc["protocol"]["agenda_setter"] = "d"
+    record = run_once(Scenario.model_validate(doc), 1, trajectory=True)
+    assert record.trajectory[0].proposer == "d"
+    assert all(a["walkout"] for a in record.trajectory[0].answers.values())
+    assert not record.issues["x"].agreed and record.issues["x"].coalition == []

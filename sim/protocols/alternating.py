@@ -456,6 +456,7 @@ class BargainingModel(mesa.Model):
             first = False
             if settled and judges:
                 sure.update(self._sure(package, sorted(settled), judges))
+        settled = {k for k in settled if rules.carries(self.rules[k], accept)}  # (walk-outs)
         for k in sorted(settled):
             self.close(k, float(package[k]), agreed=True)
             closed.append(self.issue_keys[k])
