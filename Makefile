@@ -62,6 +62,7 @@ bench: setup
 	$(PY) benchmarks/eu_compromise_rules.py
 	$(PY) benchmarks/model_soundness.py
 	$(PY) benchmarks/search_scaling.py
+	$(PY) benchmarks/deu3_bargaining.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

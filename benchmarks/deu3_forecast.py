@@ -34,13 +34,21 @@ MISSING_SALIENCE = 50.0  # a position with a blank salience counts as middling s
 
 @dataclass(frozen=True)
 class Issue:
-    """One DEU issue: the actors that took a position, and the adopted outcome."""
+    """One DEU issue: the actors that took a position (their column codes: com, ep, at ...),
+    the adopted outcome, and what `benchmarks/deu3_bargaining.py` reads besides: the proposal,
+    the Council's voting rule (`counvte`), the procedure (`proc`) and the reversion point (`rp`,
+    None where blank)."""
 
     key: str
     capability: np.ndarray
     position: np.ndarray
     salience: np.ndarray
     outcome: float
+    actors: tuple[str, ...] = ()
+    proposal: str = ""
+    voting: str = ""
+    procedure: str = ""
+    reversion: float | None = None
 
 
 def load_issues(path: Path) -> tuple[list[Issue], int]:
@@ -55,11 +63,12 @@ def load_issues(path: Path) -> tuple[list[Issue], int]:
     for row in rows[2:]:
         if not row[out].strip():
             continue
-        caps, xs, ss = [], [], []
+        caps, xs, ss, who = [], [], [], []
         for k in range(n_actors):
             x = row[p0 + k].strip()
             if not x:
                 continue
+            who.append(header[p0 + k][1:])
             s = row[s0 + k].strip()
             if not s:
                 filled += 1
@@ -67,8 +76,21 @@ def load_issues(path: Path) -> tuple[list[Issue], int]:
             xs.append(float(x))
             ss.append(float(s) if s else MISSING_SALIENCE)
         if xs:
-            key = row[header.index("isnr")]
-            issues.append(Issue(key, np.array(caps), np.array(xs), np.array(ss), float(row[out])))
+            rp = row[header.index("rp")].strip()
+            issues.append(
+                Issue(
+                    row[header.index("isnr")],
+                    np.array(caps),
+                    np.array(xs),
+                    np.array(ss),
+                    float(row[out]),
+                    tuple(who),
+                    row[header.index("prnr")],
+                    row[header.index("counvte")],
+                    row[header.index("proc")],
+                    float(rp) if rp else None,
+                )
+            )
     return issues, filled
 
 

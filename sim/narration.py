@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.protocols.arrays import scenario_arrays
 from sim.record import Offer, RunRecord
 from sim.scenario.models import Actor, Issue, Scenario
 
@@ -188,9 +189,8 @@ def cast(spec: Scenario) -> list[str]:
     ]
     for key, issue in spec.issues.items():
         lines.append(f"  {issue.label}")
-        veto = _list(_name(spec, a) for a in issue.veto)
         lines.append(
-            f"    needs {veto} to agree; with no deal it stays at "
+            f"    needs {rule_words(spec, key)}; with no deal it stays at "
             f"{_value(spec, key, issue.reversion)}"
         )
         for a, actor in spec.actors.items():
@@ -238,7 +238,49 @@ def cast(spec: Scenario) -> list[str]:
     return lines
 
 
+def rule_words(spec: Scenario, key: str) -> str:
+    """Who must consent to an issue, in words: its veto players, or the qualified majority of
+    its rule plus the consent it needs whatever the vote."""
+    rule, veto = spec.rule_of(key), spec.issues[key].veto
+    if rule.type == "unanimity":
+        return f"{_list(_name(spec, a) for a in veto)} to agree"
+    weights = set(rule.voters.values())
+    votes = (
+        f"{rule.threshold:.0%} of the votes of {len(rule.voters)} voters"
+        if len(weights) > 1
+        else f"{math.ceil(rule.threshold * len(rule.voters) - 1e-9)} of {len(rule.voters)} votes"
+    )
+    if rule.members:
+        votes += f" from at least {rule.members:.0%} of them"
+    if veto:
+        votes += f", with the consent of {_list(_name(spec, a) for a in veto)} whatever the vote"
+    return f"a qualified majority of {votes}"
+
+
+def coalition_words(spec: Scenario, key: str, coalition: list[str]) -> str:
+    """Who carried an issue under a qualified majority, with the votes it held ("" under
+    unanimity, where the veto players are the coalition)."""
+    rule = spec.rule_of(key)
+    if rule.type == "unanimity" or not coalition:
+        return ""
+    held = sum(rule.voters.get(a, 0.0) for a in coalition)
+    votes = f"{held:g} of {sum(rule.voters.values()):g} votes"
+    outside = [a for a in rule.voters if a not in coalition]
+    if len(outside) < len(coalition):  # name the shorter list
+        against = f"all but {_list(_name(spec, a) for a in outside)}" if outside else "all voters"
+        return f"carried by {votes} ({against})"
+    return f"carried by {votes}: {_list(_name(spec, a) for a in coalition)}"
+
+
 def _recognition(spec: Scenario) -> str:
+    p = spec.protocol
+    if p.agenda_setter is not None:
+        first = f"{_name(spec, p.agenda_setter)} sets the agenda and proposes first; then "
+        return first + _turns(spec)
+    return _turns(spec)
+
+
+def _turns(spec: Scenario) -> str:
     p = spec.protocol
     if p.recognition == "capability":
         total = sum(a.capability for a in spec.actors.values())
@@ -373,6 +415,8 @@ def recap(spec: Scenario, record: RunRecord) -> list[str]:
             who = proposer.get(key) or (record.proposer if out.round == record.round else "")
             on = f" on {possessive(_name(spec, who))} proposal" if who else ""
             head = f"Settled in round {(out.round or 0) + 1}{on}:"
+            carried = coalition_words(spec, key, out.coalition or [])
+            said += f", {carried}" if carried else ""
         elif key in imposed:
             head = f"Imposed in round {(out.round or 0) + 1} by the event “{imposed[key]}”:"
         else:
@@ -442,11 +486,12 @@ def _why_lost(spec: Scenario, record: RunRecord, actor: str, fallback: Fallback)
     if fallback.source == "outside option":
         return "its outside option is worth more than this outcome"
     prefs = spec.actors[actor].preferences
+    can_hold = scenario_arrays(spec)["veto"]  # who can hold each issue at its reversion
     against = [
         k
         for k, out in record.issues.items()
         if k in prefs
-        and actor not in spec.issues[k].veto
+        and not can_hold[list(spec.issues).index(k), list(spec.actors).index(actor)]
         and _worse(spec.issues[k], prefs[k], out.value, spec.issues[k].reversion_value)
     ]
     if against:

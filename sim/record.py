@@ -11,7 +11,7 @@ from typing import Any
 @dataclass
 class IssueOutcome:
     """An issue's final value, whether it was agreed (not reverted), and when it closed; on an
-    issue of named options, the option it ended at."""
+    issue of named options, the option it ended at; when agreed, who carried it."""
 
     value: float
     agreed: bool
@@ -19,6 +19,7 @@ class IssueOutcome:
     round: int | None = None
     forecast_mean: float | None = None
     option: str | None = None
+    coalition: list[str] | None = None  # the actors whose acceptance carried it (agreed only)
 
 
 @dataclass
@@ -93,6 +94,8 @@ class RunRecord:
             row[f"issue.{key}.agreed"] = issue.agreed
             if issue.option is not None:
                 row[f"issue.{key}.option"] = issue.option
+            if issue.coalition is not None:
+                row[f"issue.{key}.coalition"] = " ".join(issue.coalition)
         for key, u in self.utilities.items():
             row[f"utility.{key}"] = u
         for key, u in self.utilities_discounted.items():

@@ -54,6 +54,36 @@ CASES = [
         "unknown actor 'usa'",
     ),
     (
+        "unanimity-without-veto",
+        "    veto: [syria, turkey]",
+        "    veto: []",
+        "issues.turkish_posture.veto",
+        "unanimity needs at least one veto actor",
+    ),
+    (
+        "unknown-agenda-setter",
+        "  recognition: capability ",
+        "  agenda_setter: usa\n  recognition: capability ",
+        "protocol.agenda_setter",
+        "unknown actor 'usa'",
+    ),
+    (
+        "unknown-voter",
+        "  partial: true ",
+        "  rule: {type: qualified_majority, voters: {syria: 1, usa: 1}, threshold: 0.5}\n"
+        "  partial: true ",
+        "protocol.rule.voters.usa",
+        "unknown actor",
+    ),
+    (
+        "unreachable-threshold",
+        "  partial: true ",
+        "  rule: {type: qualified_majority, voters: {syria: 1, turkey: 1}, threshold: 0.6}\n"
+        "  partial: true ",
+        "protocol.rule.threshold",
+        "no coalition can reach 0.6 of the weight on 'extradition'",
+    ),
+    (
         "veto-without-preference",
         "      us_presence:    {ideal: 0.60, salience: 0.50}",
         "      # removed",

@@ -311,14 +311,15 @@ def test_a_write_fault_aborts_in_one_line_and_stays_resumable(
 def test_disk_full_through_a_file_size_limit(tmp_path: Path) -> None:
     # A real write failure: with RLIMIT_FSIZE, write() fails with EFBIG once a file outgrows the
     # limit (Python ignores SIGXFSZ), as a full disk fails it. 200 parts of one run: the limit is
-    # above the manifest and any part (about 14 and 21 kB) and below the record of all parts.
+    # above the manifest and any part (about 14 and 28 kB, with the coalition columns) and below
+    # the record of all parts (about 32 kB).
     out, reference = tmp_path / "full", tmp_path / "reference"
     spec = small_spec(reps=50, seed=3)
     run_sweep(spec, reference, executor="serial")
     command = [*CLI_SMALL, "--reps", "50", "--seed", "3", "--chunk-size", "1", "--out", str(out)]
 
     def small_files() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (25_000, 25_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
 
     proc = subprocess.run([*CLI, *command], capture_output=True, text=True, preexec_fn=small_files)
     err = proc.stderr.strip()

@@ -89,7 +89,8 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
     colours = colours_of(spec)
     keys = list(spec.issues)
     n = max(len(record.trajectory), 1)
-    end = n + 1.3  # the outcome column, set apart
+    votes = {k: _votes(spec, k, record.issues[k].coalition) for k in keys}
+    end = n + (1.3 if not any(votes.values()) else 2.1)  # the outcome column, set apart
     text = n <= 16
     for o in record.trajectory:
         x = o.round + 1
@@ -107,7 +108,8 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
                         zorder=3)  # fmt: skip
     for y, k in enumerate(keys):
         out = record.issues[k]
-        ax.text(end, y, _shown(spec, k, out.value, 14, 2), ha="center", va="center",
+        ax.text(end, y, _shown(spec, k, out.value, 14, 2) + votes[k],
+                ha="center", va="center",
                 fontsize=MIN_FONT + 1,
                 fontweight="bold" if out.agreed else "normal",
                 color="black" if out.agreed else "#666666")  # fmt: skip
@@ -119,7 +121,7 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
     ticks = list(range(1, n + 1, step))
     news = {e["round"] + 1 for e in record.events}
     ax.set_xticks([*ticks, end], [f"{t}*" if t in news else str(t) for t in ticks] + ["final"])
-    ax.set_xlim(0.5, end + 0.6)
+    ax.set_xlim(0.5, end + (0.6 if not any(votes.values()) else 1.4))
     ax.set_ylim(len(keys) - 0.5, -0.5)
     ax.tick_params(axis="x", labeltop=True, labelbottom=False, top=True, bottom=False)
     ax.xaxis.set_label_position("top")
@@ -128,6 +130,16 @@ def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     return fig
+
+
+def _votes(spec: Scenario, issue: str, coalition: list[str] | None) -> str:
+    """Under a qualified majority, the votes of the coalition that carried the issue, for the
+    final column; "" otherwise."""
+    rule = spec.rule_of(issue)
+    if rule.type == "unanimity" or not coalition:
+        return ""
+    held = sum(rule.voters.get(a, 0.0) for a in coalition)
+    return f" ({held:g}/{sum(rule.voters.values()):g})"
 
 
 def draw_answers(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure:
@@ -177,9 +189,12 @@ def run_figures(
     bottom.set_xticks(list(range(1, n + 1, step)))
     bottom.spines["bottom"].set_bounds(0.5, n + 0.5)
     colours = colours_of(spec)
-    proposers = [Patch(color=colours[a], label=short_name(spec, a)) for a in spec.actors]
-    top.legend(handles=proposers, title="proposer", loc="upper left",
-               bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # fmt: skip
+    proposed = {o.proposer for o in record.trajectory}
+    proposers = [
+        Patch(color=colours[a], label=short_name(spec, a)) for a in spec.actors if a in proposed
+    ]
+    top.legend(handles=proposers, title="proposer", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+               borderaxespad=0, ncol=1 if len(proposers) <= 6 else 2)  # fmt: skip
     from matplotlib.lines import Line2D
 
     key = [
@@ -233,6 +248,8 @@ def _story(spec: Scenario, record: RunRecord) -> str:
     for e in record.events:
         said += f" *Round {e['round'] + 1}: {e['name']}."
     said += " Final column: bold = agreed, grey = reverted or imposed."
+    if any(spec.rule_of(k).type == "qualified_majority" for k in spec.issues):
+        said += " (9/15): the votes of the coalition that carried a qualified-majority issue."
     case = rubinstein_case(spec)
     if case is not None:
         said += (

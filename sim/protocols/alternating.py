@@ -16,7 +16,7 @@ import numpy as np
 
 from sim import payoffs, strategies
 from sim.events import EventBook
-from sim.protocols import search
+from sim.protocols import rules, search
 from sim.protocols.agents import Answer, Negotiator
 from sim.protocols.arrays import PARAMETERS, full_grid, grid_digits, scenario_arrays
 from sim.protocols.references import distance, references
@@ -37,11 +37,15 @@ class BargainingModel(mesa.Model):
         for name in PARAMETERS:
             setattr(self, name, self.base[name].copy())
         self.rho, self.gamma = self.base["rho"], self.base["gamma"]
-        # Enumerate every package when there are few enough; otherwise search (`search`).
-        self.exhaustive = self.base["packages"] <= search.EXHAUSTIVE
         self.options, self.levels = self.base["options"], self.base["levels"]
         self.reversion, self.veto = self.base["reversion"], self.base["veto"]
         self.vetoes = [set(np.flatnonzero(self.veto[:, j]).tolist()) for j in range(n_a)]
+        self.rules, self.asked = self.base["rules"], self.base["asked"]
+        self.stakes = [set(np.flatnonzero(self.asked[:, j]).tolist()) for j in range(n_a)]
+        self.majority = any(r.majority for r in self.rules)
+        # Enumerate every package when there are few enough, or when a coalition must be scored
+        # (the trade-off search scores unanimity only); otherwise search (`search`).
+        self.exhaustive = self.base["packages"] <= search.EXHAUSTIVE or self.majority
         self.deadline = spec.protocol.deadline
         # Perception noise, drawn once per run: observer o sees target j's ideal points with
         # additive Gaussian error and saliences with multiplicative log-normal error.
@@ -65,6 +69,7 @@ class BargainingModel(mesa.Model):
         self.events = EventBook(spec, self)
         self.closed = np.full(n_k, np.nan)
         self.closed_round: dict[str, int] = {}
+        self.coalitions: dict[str, list[str]] = {}  # who accepted each agreed issue
         self.agreed_issues: set[str] = set()
         self.round = 0
         self.breakdown = ""
@@ -284,7 +289,16 @@ class BargainingModel(mesa.Model):
             seen_d = self._seen_disagreement(proposer)
             others = self.responders(proposer)
             own = self.true_utilities()[:, proposer]
-            worst = (seen[:, others] - seen_d[others]).min(axis=1) if others else np.zeros_like(own)
+            margins = seen[:, others] - seen_d[others]
+            if self.majority:  # the margin of the coalition each open issue needs
+                full = np.full(seen.shape, -np.inf)
+                full[:, others], full[:, proposer] = margins, np.inf
+                worst = np.min(
+                    [rules.coalition_margin(self.rules[k], full) for k in self.open_issues()],
+                    axis=0,
+                )
+            else:
+                worst = margins.min(axis=1) if others else np.zeros_like(own)
             self._tables[key] = (own, worst)
         return self._tables[key]
 
@@ -387,15 +401,20 @@ class BargainingModel(mesa.Model):
         return self._tables["open"]
 
     def responders(self, proposer: int) -> list[int]:
-        """Veto players of any open issue, other than the proposer."""
+        """The actors asked on any open issue (its veto players or voters), other than the
+        proposer."""
         key = ("responders", proposer)
         if key not in self._tables:
-            vetoes = self.veto[self.open_issues()].any(axis=0)
+            vetoes = self.asked[self.open_issues()].any(axis=0)
             self._tables[key] = [j for j in np.flatnonzero(vetoes).tolist() if j != proposer]
         return self._tables[key]
 
     def recognise(self) -> int:
-        """The proposer of this round: fixed rotation, or ∝ capability (Baron–Ferejohn)."""
+        """The proposer of this round: the agenda setter first, if there is one; then fixed
+        rotation, or ∝ capability (Baron–Ferejohn)."""
+        setter = self.spec.protocol.agenda_setter
+        if setter is not None and self.round == 0:
+            return self.actor_keys.index(setter)
         if self.spec.protocol.recognition == "capability":
             # What Generator.choice(p=...) does, without its per-call checks: one uniform draw
             # against the cumulative distribution.
@@ -487,11 +506,13 @@ class BargainingModel(mesa.Model):
         self, proposer: int, package: np.ndarray, row: int | None
     ) -> tuple[dict[int, Answer], Answer, list[str]]:
         """Answers to the proposal and what closes. Walk-outs revert every issue the walker
-        vetoes. Then every veto player judges the proposal and the settlement it would actually
-        get: first everything open; while some veto player rejects, the issues it vetoes drop out
-        (with `partial`; without it nothing closes) and the veto players of what is left judge
-        that smaller settlement. The proposer judges exactly; the others as their λ says. The
-        reciprocal strategy observes the proposal once, when it is first judged."""
+        vetoes. Then everyone asked on an open issue judges the proposal and the settlement it
+        would actually get: first everything open; while some issue is not carried by its rule
+        (`rules.carries`: unanimity of its veto players, or a qualified majority with them), it
+        drops out (with `partial`; without it nothing closes) and the acceptors asked on what is
+        left judge that smaller settlement (a rejection stands: a rejector could block nothing
+        that is left). The proposer judges exactly; the others as their λ says. The reciprocal
+        strategy observes the proposal once, when it is first judged."""
         t, closed = self.round, []
         answers: dict[int, Answer] = {}
         responders = self.responders(proposer)
@@ -510,41 +531,48 @@ class BargainingModel(mesa.Model):
                 self.breakdown = self.breakdown or f"walkout:{self.actor_keys[j]}"
         open_ = set(self.open_issues())
         settled = set(open_)
-        mine = {j: self.vetoes[j] & open_ for j in [*responders, proposer]}
+        holds = {j: self.vetoes[j] & open_ for j in [*responders, proposer]}
+        stake = {j: self.stakes[j] & open_ for j in [*responders, proposer]}
         judges = [j for j in responders if j not in answers]
-        if mine[proposer]:
+        if stake[proposer]:
             judges.append(proposer)
         own = Answer(True, math.nan, math.nan)
         sure = dict(offer)  # when everything open settles, the settlement is the proposal ...
         if closed and settled and judges:  # ... unless a walk-out reverted some of it
             sure.update(self._sure(package, sorted(settled), judges))
         first = True
+        accept = np.zeros(len(self.actor_keys), dtype=bool)
         while settled and judges:
+            accept[:] = False
             for j in judges:
                 n = self.negotiators[j]
                 if first and j != proposer:
                     n.observe(offer[j])
-                answer = n.judge(offer[j], sure[j], t, mine[j] <= settled, proposer=j == proposer)
+                answer = n.judge(offer[j], sure[j], t, holds[j] <= settled, proposer=j == proposer)
                 answer.settlement = sorted(settled)
                 if j == proposer:
                     own = answer
                 else:
                     answers[j] = answer
-            no = [j for j in judges if not (own if j == proposer else answers[j]).accept]
-            if not no:
+                accept[j] = answer.accept
+            failed = {k for k in settled if not rules.carries(self.rules[k], accept)}
+            if not failed:
                 break
             if not self.spec.protocol.partial:
                 settled = set()
                 break
-            for j in no:
-                settled -= mine[j]
-            judges = [j for j in judges if j not in no and mine[j] & settled]
+            settled -= failed
+            judges = [j for j in judges if accept[j] and stake[j] & settled]
             first = False
             if settled and judges:
                 sure.update(self._sure(package, sorted(settled), judges))
+        settled = {k for k in settled if rules.carries(self.rules[k], accept)}  # (walk-outs)
         for k in sorted(settled):
             self.close(k, float(package[k]), agreed=True)
             closed.append(self.issue_keys[k])
+            self.coalitions[self.issue_keys[k]] = [
+                self.actor_keys[j] for j in np.flatnonzero(accept & self.asked[k])
+            ]
         if settled:
             self.last_proposer = self.actor_keys[proposer]
         return answers, own, closed
@@ -597,6 +625,7 @@ class BargainingModel(mesa.Model):
                     label=self.spec.issues[k].label_of(float(outcome[i])),
                     round=self.closed_round.get(k),
                     option=self.spec.issues[k].option_at(float(outcome[i])),
+                    coalition=self.coalitions.get(k, []),
                 )
                 for i, k in enumerate(self.issue_keys)
             },

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from sim import payoffs
+from sim.protocols.rules import asked, blockers, compile_rules, consent
 from sim.scenario.models import Actor, Scenario
 
 # The per-actor parameters that events can change.
@@ -53,6 +54,7 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
             ideal[:, k] = table.argmax(axis=1) / (len(names) - 1)
     levels = [spec.issues[k].levels(spec.protocol.grid) for k in issues]
 
+    rules = compile_rules(spec)
     gamma = np.zeros((len(actors), len(issues), len(issues)))
     for i, a in enumerate(specs):
         for link in a.linkage:
@@ -72,7 +74,11 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
         "rationality": np.array([a.rationality for a in specs]),
         "noise": np.array([a.perception_noise for a in specs]),
         "reversion": np.array([spec.issues[k].reversion_value for k in issues]),
-        "veto": np.array([[a in spec.issues[k].veto for a in actors] for k in issues]),
+        # Who can hold each issue at its reversion, who is asked, who bargains in the references.
+        "rules": rules,
+        "veto": np.array([blockers(r) for r in rules]),
+        "asked": np.array([asked(r) for r in rules]),
+        "consent": np.array([consent(r) for r in rules]),
         "options": options,
         "levels": levels,
         "packages": math.prod(levels),  # on the full grid: an exact int however large
@@ -145,7 +151,8 @@ def search_memory(spec: Scenario) -> int:
     levels = [spec.issues[k].levels(spec.protocol.grid) for k in spec.issues]
     n_issues, n_actors = len(levels), len(spec.actors)
     packages = math.prod(levels)  # an exact int however large
-    if packages <= EXHAUSTIVE:
+    majority = any(spec.rule_of(k).type == "qualified_majority" for k in spec.issues)
+    if packages <= EXHAUSTIVE or majority:  # BargainingModel.exhaustive
         noisy = any(a.perception_noise > 0 for a in spec.actors.values())
         seen = n_actors**2 if noisy else 0
         return 8 * packages * (24 * n_issues + 20 * n_actors + 21 * seen) // 10

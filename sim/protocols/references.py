@@ -53,7 +53,7 @@ def _content(spec: Scenario, fired: tuple[int, ...]) -> bytes:
     base = scenario_arrays(spec)
     params = parameters_after(spec, fired)
     parts = [params["ideal"], params["salience"], params["outside"], base["rho"], base["gamma"]]
-    parts += [base["veto"].astype(float), base["reversion"], *base["options"].values()]
+    parts += [base["consent"].astype(float), base["reversion"], *base["options"].values()]
     text = repr((base["issues"], base["actors"], fired, [spec.events[e].name for e in fired]))
     if all(a.strategy.type == "equilibrium" for a in spec.actors.values()):
         parts.append(params["patience"])
@@ -67,7 +67,7 @@ def _compute(spec: Scenario, fired: tuple[int, ...]) -> dict[str, Any]:
     params = parameters_after(spec, fired)
     weight = payoffs.normalise_saliences(params["salience"])
     preferences = (params["ideal"], weight, base["rho"], base["gamma"], base["options"])
-    game = TableGame(preferences, base["veto"], base["reversion"], params["outside"])
+    game = TableGame(preferences, base["consent"], base["reversion"], params["outside"])
 
     def point(package: np.ndarray) -> dict[str, Any]:
         u = game.utility(package)

@@ -9,7 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]  # .inf and .nan are refused
-SEED_MAX = 2**63 - 1  # seeds fit a signed 64-bit column and numpy's generators
+SEED_MAX = 2**63 - 1
+RULE_TOLERANCE = 1e-9  # a coalition at a threshold (9 of 15 votes at 0.6) reaches it  # seeds fit a signed 64-bit column and numpy's generators
 
 
 def _unit_or_name(value: float | str) -> float | str:
@@ -38,6 +39,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class Unanimity(Strict):
+    """Every veto actor of the issue must consent (the default rule)."""
+
+    type: Literal["unanimity"] = "unanimity"
+
+
+class QualifiedMajority(Strict):
+    """A weighted qualified majority of the voters carries the issue, provided the issue's veto
+    actors (required whatever the vote: a parliament under co-decision, the Security Council's
+    permanent members) consent too."""
+
+    type: Literal["qualified_majority"] = "qualified_majority"
+    voters: dict[Name, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(
+        min_length=1, description="Each voter's weight (e.g. its Council votes)."
+    )
+    threshold: float = Field(
+        gt=0.0, le=1.0, description="Share of the voters' total weight a coalition needs."
+    )
+    members: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of the voters (by count) it needs too."
+    )
+
+
+Rule = Annotated[Unanimity | QualifiedMajority, Field(discriminator="type")]
+
+
 class Issue(Strict):
     """One dimension of the deal: a position on [0, 1] with labelled anchor points, or one of a
     list of named options (then every actor states its utility of each option)."""
@@ -56,7 +83,14 @@ class Issue(Strict):
         description="Value that holds if no agreement is reached on the issue (an option's name "
         "on an issue of named options)."
     )
-    veto: list[Name] = Field(min_length=1, description="Actors whose consent the issue needs.")
+    veto: list[Name] = Field(
+        default_factory=list,
+        description="Actors whose consent the issue needs (under a qualified-majority rule: "
+        "whatever the vote).",
+    )
+    rule: Rule | None = Field(
+        default=None, description="How the issue closes (default: the protocol's rule)."
+    )
 
     @field_validator("anchors")
     @classmethod
@@ -223,6 +257,12 @@ class Protocol(Strict):
     )
     order: list[Name] | None = Field(default=None, description="Rotation order (default: file).")
     partial: bool = Field(default=False, description="Issues close once their veto actors agree.")
+    rule: Rule = Field(
+        default_factory=Unanimity, description="How issues close unless an issue names its own."
+    )
+    agenda_setter: Name | None = Field(
+        default=None, description="An actor who makes the first proposal (e.g. the Commission)."
+    )
     grid: int = Field(
         default=5, ge=2, le=21, description="Levels per issue in the proposer's package search."
     )
@@ -350,6 +390,10 @@ class Scenario(Strict):
         check_references(self)
         return self
 
+    def rule_of(self, issue: str) -> Unanimity | QualifiedMajority:
+        """The rule that closes `issue`: its own, or the protocol's."""
+        return self.issues[issue].rule or self.protocol.rule
+
 
 def check_references(s: Scenario) -> None:
     """Raise ValueError (with a dotted location prefix) when names refer to nothing."""
@@ -402,6 +446,13 @@ def check_references(s: Scenario) -> None:
                 raise ValueError(
                     f"actors.{who}.preferences: veto actor of {key!r} has no preference on it"
                 )
+    for key in s.issues:
+        _check_rule(s, key)
+    setter = s.protocol.agenda_setter
+    if setter is not None and setter not in actors:
+        raise ValueError(
+            f"protocol.agenda_setter: unknown actor {setter!r}; expected one of {sorted(actors)}"
+        )
     if s.protocol.order is not None:
         for i, who in enumerate(s.protocol.order):
             if who not in actors:
@@ -427,6 +478,41 @@ def check_references(s: Scenario) -> None:
             if issue not in issues:
                 raise ValueError(f"events.{e}.close.{issue}: unknown issue")
             _check_value(f"events.{e}.close.{issue}", value, s.issues[issue])
+
+
+def _check_rule(s: Scenario, key: str) -> None:
+    """An issue's rule names known voters and can be met: unanimity needs a veto actor; a
+    qualified majority needs voters with a preference on the issue (only they can vote yes)
+    holding enough weight, and enough of them, to reach its thresholds; the equilibrium
+    strategy assumes both players must agree."""
+    rule = s.rule_of(key)
+    where = f"issues.{key}.rule" if s.issues[key].rule is not None else "protocol.rule"
+    if rule.type == "unanimity":
+        if not s.issues[key].veto:
+            raise ValueError(
+                f"issues.{key}.veto: unanimity needs at least one veto actor (or give the "
+                "issue a qualified_majority rule)"
+            )
+        return
+    for voter in rule.voters:
+        if voter not in s.actors:
+            raise ValueError(
+                f"{where}.voters.{voter}: unknown actor; expected one of {sorted(s.actors)}"
+            )
+    if any(a.strategy.type == "equilibrium" for a in s.actors.values()):
+        raise ValueError(f"{where}: the equilibrium strategy needs unanimity (both must agree)")
+    able = [v for v in rule.voters if key in s.actors[v].preferences]
+    weight = sum(rule.voters[v] for v in able) / sum(rule.voters.values())
+    if weight < rule.threshold - RULE_TOLERANCE:
+        raise ValueError(
+            f"{where}.threshold: no coalition can reach {rule.threshold:g} of the weight on "
+            f"{key!r}: the voters with a preference on it hold {weight:.3g}"
+        )
+    if len(able) < rule.members * len(rule.voters) - RULE_TOLERANCE:
+        raise ValueError(
+            f"{where}.members: no coalition can reach {rule.members:g} of the voters on "
+            f"{key!r}: {len(able)} of {len(rule.voters)} have a preference on it"
+        )
 
 
 def _check_value(where: str, value: float | str, issue: Issue) -> None:
