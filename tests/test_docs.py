@@ -205,14 +205,14 @@ def _number(pattern: str, text: str) -> str:
 def narrated_answers(ex: Execution) -> list[str]:
     """Two answers of seed 1's narration (the file's seed: the app's first negotiation too)."""
     out = ex.output("negsim run scenarios/baseline.yaml --seed 1", run=True)
-    russia = _number(r"(Russia rejects: utility \S+ < threshold [\d.]+)", out)
+    russia = _number(r"(Russia rejects: utility \S+ < threshold \d+\.\d+)", out)
     us = re.search(
         r"(United States rejects: settling only US presence in north-east Syria would leave it"
-        r" sure of \S+) \(.*?\) (< its floor [\d.]+)",
+        r" sure of \d+\.\d+) \(.*?\) (< its floor \d+\.\d+)",
         out,
     )
     assert us, "seed 1 no longer has the US answer the tutorial quotes"
-    u, t = re.findall(r"[\d.]+", russia)
+    u, t = re.findall(r"\d+\.\d+", russia)
     return [
         f'"{russia}"',
         f"worth {u} to Russia and it needs {t}",
@@ -378,7 +378,7 @@ def discovery_example(ex: Execution) -> list[str]:
     return [
         f"{_number(r'\(([\d.]+%)\) at', out)} of the {n:,} runs",
         f"*outside option {limit}* (density {box.group(2)}, coverage {box.group(1)}",
-        f"*outside option {leaves[0][0].split('≥ ')[1]}* (density {leaves[0][1]})",
+        f"*outside option ≥ {leaves[0][0].split('≥ ')[1]}* (density {leaves[0][1]})",
         f"{scores['Russia: outside option']} for the outside option, {scores['Syria: patience']} for"
         f" Syria's patience and {scores['Turkey: capability']} for Turkey's capability",
         f"band {band.group(1)}–{band.group(2)} of the outside option (density {leaves[2][1]} where"
