@@ -156,14 +156,13 @@ def resized(command: str, opts: Options) -> str:
         or words[1] not in ("sweep", "sensitivity")
     ):
         return command
-    for flag, value, only in opts.sizes:
-        if only and not any(w in command for w in only):
-            continue
+    applies = [(f, v) for f, v, only in opts.sizes if not only or any(w in command for w in only)]
+    for flag, value in applies:
         if flag in words:
             words[words.index(flag) + 1] = str(value)
         else:
             words += [flag, str(value)]
-    return shlex.join(words)
+    return shlex.join(words) if applies else command
 
 
 def fresh_folder(path: Path) -> Path:
