@@ -269,3 +269,36 @@ def test_yaml_syntax_errors_come_with_a_plain_hint(tmp_path, text, line, hint) -
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert err.value.line == line and hint in str(err.value)
+
+
+def _broken(line: str, kind: str) -> str:
+    key, value = line.split(": ", 1)
+    return {
+        "bracket": f"{key}: [{value}",
+        "double-quote": f'{key}: "{value.replace(chr(34), "")}',
+        "single-quote": f"{key}: '{value.replace(chr(39), '')}",
+        "no-colon": f"{key} {value}",
+        "tab": "\t" + line.lstrip(),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["bracket", "double-quote", "single-quote", "no-colon", "tab"])
+def test_a_syntax_error_on_line_n_is_reported_on_line_n(tmp_path, kind) -> None:
+    """Every `key: value` line of the baseline, broken in turn: the error names that line, even
+    when the parser only gives up lines later (a quote closed by one in a comment further down, a
+    key without its colon read as text running on into the next key)."""
+    lines = BASELINE.splitlines()
+    path, wrong, checked = tmp_path / "broken.yaml", [], 0
+    after_text = lines.index("issues:")  # the description and info blocks above are text
+    for n, line in enumerate(lines, 1):
+        if n <= after_text or not re.match(r"^\s*[a-z_]+: [^\s#>]", line):
+            continue
+        path.write_text("\n".join([*lines[: n - 1], _broken(line, kind), *lines[n:]]) + "\n")
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(path)
+        # a key losing its colon can leave valid YAML (`seed 1` as the value of `run:`)
+        if "YAML syntax error" in str(err.value) and err.value.line != n:
+            wrong.append((n, err.value.line, str(err.value)))
+        checked += "YAML syntax error" in str(err.value)
+    assert not wrong, wrong
+    assert checked > 20

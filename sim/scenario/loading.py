@@ -88,8 +88,7 @@ def parse_yaml(text: str, file: str) -> Document:
             file, line, key, f"duplicate key{first}; names must be unique"
         ) from None
     except MarkedYAMLError as exc:
-        brackets = yaml.composer.brackets
-        raise _syntax_error(exc, file, brackets[-1] if brackets else None) from None
+        raise _syntax_error(exc, file, text) from None
     except ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         raise ScenarioError(
@@ -130,15 +129,15 @@ def _yaml(file: str, text: str) -> Any:
     class Checks(Composer):
         """Composes nodes as ruamel does, one parse, refusing as it goes: nesting deeper than
         MAX_DEPTH, more than MAX_VALUES values once aliases are expanded (an alias bomb),
-        explicit tags, recursive or undefined aliases, and a list or mapping used as a key.
-        `brackets` holds the lines of the [ and { still open, for syntax errors."""
+        explicit tags, recursive or undefined aliases, and a list or mapping used as a key."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.sizes: dict[int, int] = {}  # id(node) -> values it stands for
             self.total = 0  # values so far, every alias counted as what it repeats
-            self.open: list[bool] = []  # open lists and mappings: opened by [ or { ?
-            self.brackets: list[int] = []
+            self.nesting = (
+                0  # lists and mappings open around this node (ruamel has its own `depth`)
+            )
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             event = self.parser.peek_event()
@@ -160,19 +159,13 @@ def _yaml(file: str, text: str) -> Any:
             collection = isinstance(event, CollectionStartEvent)
             if collection and is_key:
                 raise fail(line, KEY)
-            if collection and len(self.open) >= MAX_DEPTH:
+            if collection and self.nesting >= MAX_DEPTH:
                 raise fail(line, f"nested more than {MAX_DEPTH} levels deep")
             before = self.total
             self.count(1, line)
-            if collection:
-                at = event.start_mark.index
-                bracket = text[at : at + 1] in ("[", "{")
-                self.open.append(bracket)
-                if bracket:
-                    self.brackets.append(line)
+            self.nesting += collection
             node = super().compose_node(parent, index)
-            if collection and self.open.pop():
-                self.brackets.pop()
+            self.nesting -= collection
             self.sizes[id(node)] = self.total - before
             return node
 
@@ -197,27 +190,76 @@ def _yaml(file: str, text: str) -> Any:
 KEY = "a list or mapping cannot be a key; keys are plain names"
 
 
-def _syntax_error(exc: Any, file: str, flow_line: int | None = None) -> ScenarioError:
-    """A parser error at the line the mistake is on. For an unclosed quote, a key without its
-    colon, or an unclosed [ or { (`flow_line`, the innermost one still open), the parser notices
-    only at a later token, so the line is where that construct began, not where it gave up."""
+def _syntax_error(exc: Any, file: str, text: str) -> ScenarioError:
+    """A parser error at the line the mistake is on. For an unclosed [ or { (the innermost one
+    still open), an unclosed quote or a key without its colon, the parser notices only at a later
+    token, so the line is where that construct began, not where it gave up."""
     problem, context = exc.problem_mark, exc.context_mark
-    start = None
+    mark = problem or context
+    flow_line, quote_line, key_line = _opened_before(text, mark.index if mark else len(text))
+    start, hint = None, ""
     if context and str(exc.context).startswith(
         ("while scanning a quoted", "while scanning a simple")
     ):
         start = context.line + 1
     elif flow_line is not None:
-        start = flow_line
+        start, hint = flow_line, "flow"
     elif context and str(exc.context).startswith("while parsing a flow"):
         start = context.line + 1
-    mark = problem or context
+    elif quote_line is not None:
+        start, hint = quote_line, "quoted"
+    elif key_line is not None:
+        start, hint = key_line, "simple key"
     line = start or (mark.line + 1 if mark else None)
     what = " ".join(x for x in (exc.context, exc.problem) if x)
     if start and problem and problem.line + 1 != start:
         what += f" on line {problem.line + 1}"
-    hint = _hint("flow" if flow_line is not None else what)
-    return ScenarioError(file, line, "", f"YAML syntax error: {what}{hint}")
+    return ScenarioError(file, line, "", f"YAML syntax error: {what}{_hint(hint or what)}")
+
+
+def _opened_before(text: str, index: int) -> tuple[int | None, int | None, int | None]:
+    """What the tokens before `index` leave open, as lines: the innermost [ or { not closed; a
+    quoted scalar that ran over several lines (its closing quote missing, so it ended at a quote
+    further down); a plain scalar that ran over several lines into the error (a key whose ':' is
+    missing, read as text that goes on)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.tokens import (
+        FlowMappingEndToken,
+        FlowMappingStartToken,
+        FlowSequenceEndToken,
+        FlowSequenceStartToken,
+        ScalarToken,
+    )
+
+    yaml = YAML(typ="rt")
+    yaml.get_constructor_parser(io.StringIO(text))
+    scanner, tokens = yaml.scanner, []
+    try:
+        while scanner.check_token() and scanner.peek_token().start_mark.index < index:
+            tokens.append(scanner.get_token())
+    except YAMLError:
+        tokens += [t for t in scanner.tokens if t.start_mark.index < index]
+    flows: list[int] = []
+    for token in tokens:
+        if isinstance(token, FlowSequenceStartToken | FlowMappingStartToken):
+            flows.append(token.start_mark.line + 1)
+        elif isinstance(token, FlowSequenceEndToken | FlowMappingEndToken) and flows:
+            flows.pop()
+    scalars = [t for t in tokens if isinstance(t, ScalarToken)][-2:]
+    last = scalars[-1] if scalars else None
+    quoted = [  # the last scalar, or the one whose stray closing quote the last one follows
+        t.start_mark.line + 1
+        for t in scalars
+        if t.style in ('"', "'")
+        and t.start_mark.line < t.end_mark.line
+        and (t is last or t.end_mark.line == last.start_mark.line)
+    ]
+    quote = quoted[-1] if quoted else None
+    key = None
+    if last and not quoted and last.style is None and last.start_mark.line < last.end_mark.line:
+        key = last.start_mark.line + 1
+    return (flows[-1] if flows else None), quote, key
 
 
 def _hint(problem: str) -> str:
