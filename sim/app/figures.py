@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.lines import Line2D
 
+from sim.plots.run import reference_marks
 from sim.plots.style import LIGHT, MIN_FONT, anchor_axis, colours_of, new_figure, short_name
 
 if TYPE_CHECKING:
@@ -198,15 +199,27 @@ def single_run_pngs(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> tupl
 
 
 def space_png(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> bytes:
-    """The utility-space figure of a negotiation in progress, as PNG bytes: the cloud, frontier
-    and reference points are drawn once per setting and pair, the offers over them."""
+    """The utility-space figure of a negotiation in progress, as PNG bytes: the cloud and the
+    frontier are drawn once per preferences and pair (most levers move neither), the reference
+    points and the offers over them."""
+    import hashlib
+
     from sim.app.space import utility_space_of
 
     space = utility_space_of(spec, run.record(), pair)
     over = not run.model.running
-    key = (spec.model_dump_json(), pair, space.basis, over, tuple(space.outcome) if over else ())
+    digest = hashlib.sha1()
+    for array in (space.points, space.frontier, space.efficient):
+        digest.update(array.tobytes())
+    key = (
+        digest.hexdigest(), pair, space.basis, over, tuple(space.outcome) if over else (),
+        tuple(style["label"] for _, _, style in reference_marks(space, spec)),
+        tuple(spec.actors[a].name for a in pair),
+    )  # fmt: skip
     layers = SPACES.get(key, lambda: space_axes(spec, space, over))
-    return layers.png(lambda fig: draw_trace(fig, spec, run, pair))
+    return layers.png(
+        lambda fig: draw_trace(fig, spec, run, pair) + draw_marks(fig, spec, space, over)
+    )
 
 
 def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
@@ -215,29 +228,48 @@ def space_figure(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> Figure:
     from sim.app.space import utility_space_of
 
     space = utility_space_of(spec, run.record(), pair)
-    fig = space_axes(spec, space, not run.model.running)
+    over = not run.model.running
+    fig = space_axes(spec, space, over)
     draw_trace(fig, spec, run, pair)
+    draw_marks(fig, spec, space, over)
     return fig
 
 
 def space_axes(spec: Scenario, space: Any, over: bool) -> Figure:
-    """The fixed part of the utility-space figure: everything but the offers."""
+    """The fixed part of the utility-space figure: the cloud, the frontier, the axes and the
+    legend (reference points are drawn by `draw_marks`: they move with most levers)."""
     from sim.plots.run import draw_utility_space
 
     fig = new_figure((6.5, 10.0))
     ax = fig.add_subplot()
     draw_utility_space(space, spec, ax=ax)
-    if not over:  # no outcome yet: drop its (empty) marker from the legend
-        for line in list(ax.lines):
-            if line.get_label() == "outcome reached":
-                line.remove()
     ax.plot([], [], "-o", color="#555555", mfc="white", mec="black", lw=1, ms=12,
             label="offers so far (numbered by round)")  # fmt: skip
+    handles, labels = ax.get_legend_handles_labels()
+    if not over:  # no outcome yet: no marker in the legend
+        kept = [i for i, label in enumerate(labels) if label != "outcome reached"]
+        handles, labels = [handles[i] for i in kept], [labels[i] for i in kept]
     # Below the axes, so it never hides a point.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=1, frameon=False)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=1,
+              frameon=False)  # fmt: skip
+    marks = {style["label"] for _, _, style in reference_marks(space, spec)}
+    for line in list(ax.lines):
+        if line.get_label() in marks:
+            line.remove()  # the legend keeps its own copy of each marker
     when = "at the start" if space.basis == "initial" else "after the events"
     ax.set_title(textwrap.fill(f"What could they agree on? ({when})", 40))
     return fig
+
+
+def draw_marks(fig: Figure, spec: Scenario, space: Any, over: bool) -> list[Artist]:
+    """The reference points (Nash, Kalai–Smorodinsky, no deal; the outcome once it is over),
+    drawn over the offers so the outcome's star shows on its last offer."""
+    ax = fig.axes[0]
+    drawn: list[Artist] = []
+    for xy, marker, style in reference_marks(space, spec):
+        if over or style["label"] != "outcome reached":
+            drawn += ax.plot(*xy, marker, **style)
+    return drawn
 
 
 def draw_trace(fig: Figure, spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> list[Artist]:
@@ -260,41 +292,70 @@ def draw_trace(fig: Figure, spec: Scenario, run: LiveRun, pair: tuple[str, str])
 
 
 def odds_figures(runs: pd.DataFrame, spec: Scenario, path: str) -> dict[str, Figure]:
-    """Against one lever, one row per issue: the probability that it is agreed (95% Wilson band)
-    and where it ends (mean with its 95% bootstrap band; dashed and dotted lines: the middle 50%
-    and 90% of runs); then full agreement and utilities, the project's sweep figure."""
-    from sim.plots.outcomes import draw_sweep, ok_rows, parameter_label, sweep_figures, sweep_table
+    """Against one lever, one question each: how likely each issue is to be agreed (95% Wilson
+    bands) and who gains (the project's sweep figures), and where each issue ends: its mean with
+    a 95% bootstrap band, and the middle 50% and 90% of runs (its distribution)."""
+    from sim.plots.outcomes import ok_rows, sweep_figures
 
     param = f"param.{path}"
+    where = f"{len(ok_rows(runs))} runs"
+    whole = sweep_figures(runs, spec, param, where)
+    pick = {stem: next(k for k in whole if k.endswith(f"_{stem}")) for stem in ("issues", "actors")}
+    return {
+        "issues": whole[pick["issues"]],
+        "ends": ends_figure(runs, spec, param, where),
+        "actors": whole[pick["actors"]],
+    }
+
+
+def ends_figure(runs: pd.DataFrame, spec: Scenario, param: str, where: str) -> Figure:
+    """Where each issue ends against one swept parameter: a panel per issue (up to three
+    across) with the mean and its 95% band, and dashed and dotted lines holding the middle 50%
+    and 90% of runs."""
+    from sim.plots.outcomes import (
+        draw_sweep,
+        ok_rows,
+        parameter_label,
+        parameter_phrase,
+        sweep_table,
+    )
+    from sim.plots.style import SLIDE_WIDTH, TALLEST, ask
+
     ok = ok_rows(runs)
     table = sweep_table(runs, spec, param)
-    xlabel = parameter_label(param, spec)
     keys = list(spec.issues)
-    fig = new_figure((12, 2.9 * len(keys) + 0.8))
-    axes = fig.subplots(len(keys), 2, squeeze=False)
-    for (left, right), k in zip(axes, keys, strict=True):
-        draw_sweep(table, f"issue.{k}.agreed", ax=left)
-        left.set(ylim=(0, 1), ylabel="probability agreed")
-        left.set_title(spec.issues[k].label, loc="left")
-        draw_sweep(table, f"issue.{k}.value", ax=right, label="mean (band: 95% interval)")
+    across = min(3, len(keys))
+    down = math.ceil(len(keys) / across)
+    fig = new_figure((SLIDE_WIDTH, min(TALLEST, 1.6 + 2.5 * down)))
+    axes = fig.subplots(down, across, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax, k in zip(axes, keys, strict=False):
+        draw_sweep(table, f"issue.{k}.value", ax=ax, label="mean (band: 95% interval)")
         q = ok.groupby(param)[f"issue.{k}.value"].quantile([0.05, 0.25, 0.75, 0.95]).unstack()
         x = q.index.to_numpy(dtype=float)
         for lo, hi, style, label in (
             (0.25, 0.75, "--", "middle 50% of runs"),
             (0.05, 0.95, ":", "middle 90% of runs"),
         ):
-            right.plot(x, q[lo], ls=style, color="black", lw=1.2, label=label)
-            right.plot(x, q[hi], ls=style, color="black", lw=1.2)
-        anchor_axis(right, spec.issues[k].anchors, width=22)
-        right.set_title("where it ends", loc="left")
-    axes[0, 1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
-    for ax in axes[-1]:
-        ax.set_xlabel(xlabel)
-    fig.suptitle(f"Each issue against {xlabel} ({len(ok)} runs; bands: 95% intervals)")
-    figures = {"issues": fig}
-    whole = sweep_figures(runs, spec, param, f"{len(ok)} runs")
-    figures["actors"] = whole[next(k for k in whole if k.endswith("_actors"))]  # projector-sized
-    return figures
+            ax.plot(x, q[lo], ls=style, color="black", lw=1.4, label=label)
+            ax.plot(x, q[hi], ls=style, color="black", lw=1.4)
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_title(textwrap.fill(spec.issues[k].label, 30), fontsize=MIN_FONT + 1)
+    for ax in axes[len(keys) :]:
+        ax.set_visible(False)
+    for i in range(len(keys) - across, len(keys)):  # the lowest panel of each column
+        axes[i].set_xlabel(textwrap.fill(parameter_label(param, spec), 30))
+        axes[i].tick_params(labelbottom=True)
+    handles, labels = axes[0].get_legend_handles_labels()
+    spare = axes[-1] if len(keys) < len(axes) else None
+    if spare is not None:  # in the empty panel's place
+        spare.set_visible(True)
+        spare.axis("off")
+        spare.legend(handles, labels, loc="center", frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    ask(fig, f"As {parameter_phrase(param, spec)} changes, where does each issue end?",
+        f"{where}; 0 to 1 is each issue's scale (see its anchors in One negotiation).")  # fmt: skip
+    return fig
 
 
 def versus_figure(a: Any, b: Any) -> Figure:
