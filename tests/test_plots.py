@@ -546,3 +546,22 @@ def test_expected_utility_plots_draw_the_recorded_medians(tmp_path: Path) -> Non
     result = runner.invoke(app, ["forecast", str(table), "--plot", str(tmp_path / "bdm.png")])
     assert result.exit_code == 0, result.output
     assert_png(tmp_path / "bdm.png")
+
+
+def test_sensitivity_charts_speak_the_scenarios_words() -> None:
+    import pandas as pd
+
+    from sim.plots.sensitivity import draw_indices
+    from sim.plots.style import title_of
+
+    spec = load_scenario(BASELINE)
+    indices = pd.DataFrame({"parameter": ["actors.russia.outside_option", "actors.syria.patience"],
+                            "mu_star": [0.3, 0.1], "mu_star_conf": [0.05, 0.02],
+                            "sigma": [0.1, 0.0]})  # fmt: skip
+    fig = draw_indices(indices, "issue.russian_basing.value", spec=spec)
+    assert title_of(fig).startswith("Which parameters matter most for the final value of "
+                                     "Russian basing")  # fmt: skip
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["Russia: outside option", "Syria: patience"]
+    agreed = draw_indices(indices, "issue.extradition.agreed", spec=spec)
+    assert "whether Assad's extradition is agreed" in title_of(agreed)
