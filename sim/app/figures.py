@@ -186,9 +186,9 @@ SEEN: OrderedDict[Hashable, tuple[bytes, bytes]] = OrderedDict()  # the last vie
 
 def single_run_pngs(spec: Scenario, run: LiveRun, pair: tuple[str, str]) -> tuple[bytes, bytes]:
     """(utility space, offers) of a negotiation as PNG bytes. A negotiation is fixed by its
-    setting (seed included) and round, so a view seen before (a lever moved back) is served as
+    setting, seed and round, so a view seen before (a lever moved back) is served as
     it was drawn."""
-    key = (spec.model_dump_json(), run.round, pair, bool(run.model.running))
+    key = (spec.model_dump_json(), run.seed, run.round, pair, bool(run.model.running))
     if key in SEEN:
         SEEN.move_to_end(key)
         return SEEN[key]
