@@ -691,7 +691,7 @@ def build_report(
         body.extend(f"<li>{e(line)}</li>" for line in findings(r, found))
         body.append("</ul>")
         if found is not None:
-            from sim.plots.discovery import discovery_figure
+            from sim.plots.discovery import discovery_figures
 
             body.append("<h3>Where it happens: scenario discovery</h3><pre>")
             lines = [*found.box_lines(), "", "Classification tree, densest leaves:"]
@@ -700,10 +700,9 @@ def build_report(
             lines += [f"  {line}" for line in found.score_lines()]
             body.extend(e(line) + "\n" for line in lines)
             body.append("</pre>")
-            images += 1
-            body.append(
-                figure_html(mark_incomplete(discovery_figure(found, r.name), r.note), images)
-            )
+            for fig in discovery_figures(found, r.name).values():
+                images += 1
+                body.append(figure_html(mark_incomplete(fig, r.note), images))
         # With several results the comparison shows the shared figures side by side, so each
         # scenario keeps only those it alone has (its sweep or sampled design).
         own = {

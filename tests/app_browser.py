@@ -86,9 +86,9 @@ class Trap:
 
 
 @contextmanager
-def app_server(scenario: str, trap: Trap, log: Path):
-    """`negsim app` on a free loopback port, its outgoing HTTP sent to the trap; yields
-    (url, seconds until it answered)."""
+def app_server(scenario: str, trap: Trap, log: Path, root: Path = ROOT):
+    """`negsim app` (the code under `root`) on a free loopback port, its outgoing HTTP sent to
+    the trap; yields (url, seconds until it answered)."""
     port = free_port()
     proxy = f"http://127.0.0.1:{trap.port}"
     env = os.environ | {
@@ -99,11 +99,12 @@ def app_server(scenario: str, trap: Trap, log: Path):
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
         "HOME": tempfile.mkdtemp(prefix="negsim-app-home-"),
+        "PYTHONPATH": str(root),
     }
     command = [sys.executable, "-m", "sim", "app", scenario, "--no-open", "--port", str(port)]
     start = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         while True:

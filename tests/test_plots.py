@@ -347,13 +347,15 @@ def test_sampled_designs_get_point_scatters_and_a_pair_plot_not_saw_teeth() -> N
     runs, spec = _sampled_runs(HEATMAP_LEVELS + 4)  # more values than a heatmap can show
     figures = outcome_figures(runs, spec, "lhs")
     assert not any(stem.startswith(("heatmap", "sweep_")) for stem in figures)
-    assert {"sampled_agreement", "sampled_values", "sampled_utilities", "sampled_pairs"} <= set(
-        figures
-    )
-    for stem in ("sampled_agreement", "sampled_values", "sampled_utilities"):
-        title = figures[stem]._suptitle.get_text()
-        assert "other parameters vary across their ranges" in title
-        assert "averaged over" not in title
+    # One question per figure: each family once per swept parameter, then the pair plot.
+    for family in ("agreement", "values", "utilities"):
+        for param in ("actors_syria_patience", "actors_russia_outside_option"):
+            fig = figures[f"sampled_{family}_{param}"]
+            assert fig._supxlabel is not None
+            context = fig._supxlabel.get_text()
+            assert "other parameters vary across their ranges" in context
+            assert "averaged over" not in context
+    assert "sampled_pairs" in figures
     # The pair plot names the two parameters with their importance.
     ax = figures["sampled_pairs"].axes[0]
     assert "importance" in ax.get_xlabel() and "importance" in ax.get_ylabel()
@@ -427,6 +429,9 @@ def every_figure(results_a: Path, results_b: Path) -> dict[str, object]:
     indices = pd.DataFrame({"parameter": ["p", "q"], "mu_star": [0.3, 0.1],
                             "mu_star_conf": [0.05, 0.02], "sigma": [0.1, 0.0]})  # fmt: skip
     figures["sensitivity"] = draw_indices(indices, "agreed")
+    runs, sampled_spec = _sampled_runs(12)
+    figures |= {k: f for k, f in outcome_figures(runs, sampled_spec, "lhs").items()
+                if k.startswith("sampled_")}  # fmt: skip
     return figures
 
 
@@ -542,3 +547,22 @@ def test_expected_utility_plots_draw_the_recorded_medians(tmp_path: Path) -> Non
     result = runner.invoke(app, ["forecast", str(table), "--plot", str(tmp_path / "bdm.png")])
     assert result.exit_code == 0, result.output
     assert_png(tmp_path / "bdm.png")
+
+
+def test_sensitivity_charts_speak_the_scenarios_words() -> None:
+    import pandas as pd
+
+    from sim.plots.sensitivity import draw_indices
+    from sim.plots.style import title_of
+
+    spec = load_scenario(BASELINE)
+    indices = pd.DataFrame({"parameter": ["actors.russia.outside_option", "actors.syria.patience"],
+                            "mu_star": [0.3, 0.1], "mu_star_conf": [0.05, 0.02],
+                            "sigma": [0.1, 0.0]})  # fmt: skip
+    fig = draw_indices(indices, "issue.russian_basing.value", spec=spec)
+    assert title_of(fig).startswith("Which parameters matter most for the final value of "
+                                     "Russian basing")  # fmt: skip
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["Russia: outside option", "Syria: patience"]
+    agreed = draw_indices(indices, "issue.extradition.agreed", spec=spec)
+    assert "whether Assad's extradition is agreed" in title_of(agreed)

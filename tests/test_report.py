@@ -142,9 +142,9 @@ def test_a_sampled_design_reports_discovery_not_end_samples(tmp_path) -> None:
         assert len(number.split(".")[1]) == 2
     for number in re.findall(r"patience [≤≥] (\d+\.\d+)", text):
         assert len(number.split(".")[1]) == 3
-    # one figure per issue (5), agreement, utilities, rounds, 3 sampled grids, the pair plot,
-    # discovery
-    assert len(IMG.findall(text)) == 13
+    # one figure per issue (5), agreement, utilities, rounds; for each of the 2 parameters the
+    # 3 sampled questions (agreement, values, utilities); the pair plot; discovery's 2 figures
+    assert len(IMG.findall(text)) == 5 + 3 + 3 * 2 + 1 + 2
 
 
 def text_of(page: str) -> str:

@@ -170,8 +170,7 @@ def PairPicker(state: AppState) -> None:
 def Figures(spec: Any, run: Any, pair: tuple[str, str], rounds: int, run_id: int) -> None:
     """Offers by round and the utility space, redrawn when the run moves."""
     key = [run_id, rounds, pair, run.running]
-    offers = solara.use_memo(lambda: figures.png(figures.offers_figure(spec, run)), key)
-    space = solara.use_memo(lambda: figures.png(figures.space_figure(spec, run, pair)), key)
+    space, offers = solara.use_memo(lambda: figures.single_run_pngs(spec, run, pair), key)
     solara.Image(space, width="100%", classes=["negsim-space"])
     solara.Image(offers, width="100%", classes=["negsim-offers"])
 

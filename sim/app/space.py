@@ -23,11 +23,13 @@ def offer_trace(
     spec: Scenario, record: RunRecord, pair: tuple[str, str], offers: list[Offer]
 ) -> np.ndarray:
     """Each offer so far as a point in the pair's utility space, on the same preferences as the
-    record's references and cloud: shape (n_offers, 2)."""
+    record's references and cloud: shape (n_offers, 2). An offer made after an issue closed
+    carries the value that issue closed at (its package holds only the open issues)."""
     from sim.analysis.utility_space import basis_utilities
 
     if not offers:
         return np.zeros((0, 2))
-    packages = np.array([[o.package[k] for k in spec.issues] for o in offers])
+    closed = {k: out.value for k, out in record.issues.items()}
+    packages = np.array([[o.package.get(k, closed[k]) for k in spec.issues] for o in offers])
     cols = [list(spec.actors).index(a) for a in pair]
     return basis_utilities(spec, record, packages)[:, cols]

@@ -76,7 +76,7 @@ def discover(
     """
     from sim.discovery import discover as find
     from sim.plots import load_results
-    from sim.plots.discovery import discovery_figure, discovery_stem
+    from sim.plots.discovery import discovery_figures, discovery_stem
     from sim.plots.style import mark_incomplete
 
     with user_errors():
@@ -103,10 +103,12 @@ def discover(
         typer.echo(f"  {line}")
     folder = out or results / "plots"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{discovery_stem(d.outcome.text)}.png"
-    mark_incomplete(discovery_figure(d, r.name), r.note).savefig(path)
-    _note_outputs(results, [path])
-    typer.echo(f"\nfigure written to {path}")
+    paths = []
+    for suffix, fig in discovery_figures(d, r.name).items():
+        paths.append(folder / f"{discovery_stem(d.outcome.text)}{suffix}.png")
+        mark_incomplete(fig, r.note).savefig(paths[-1])
+    _note_outputs(results, paths)
+    typer.echo(f"\nfigures written to {', '.join(str(p) for p in paths)}")
 
 
 @app.command()

@@ -265,7 +265,7 @@ def sensitivity(
         print(f"warning: {line}", file=sys.stderr)
     from sim.plots.sensitivity import plot_sensitivity
 
-    paths = plot_sensitivity(table, folder / "plots", warnings)
+    paths = plot_sensitivity(table, folder / "plots", warnings, spec.scenario)
     from sim.sweep.store import Store
 
     Store(folder).note_outputs(paths)

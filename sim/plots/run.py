@@ -35,7 +35,6 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     """The cloud of feasible packages, the Pareto frontier, Nash, Kalai–Smorodinsky, disagreement
     and the outcome reached, in the two actors' utilities (axes from 0; the legend outside the
     axes, so it never hides a point). In the textbook case Rubinstein's split is marked too."""
-    from sim.analysis.textbook import rubinstein_case
 
     fig, ax = new_axes(ax, size=(11, 6.9))
     p, (a, b) = space.points, space.actors
@@ -47,25 +46,8 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     ax.plot(p[f, 0], p[f, 1], "-", color="black", lw=2, zorder=3,
             label=f"best for {short_name(spec, a)} and {short_name(spec, b)} together "
             "(Pareto frontier)")  # fmt: skip
-    # Reference points in black and white shapes: colour stays reserved for actors. Nash is drawn
-    # larger than Kalai–Smorodinsky so both show when they coincide.
-    marks = [
-        (space.nash, "D", 18, "Nash bargaining solution (each issue's veto parties)"),
-        (space.ks, "s", 10, "Kalai–Smorodinsky point (each issue's veto parties)"),
-    ]
-    for point, marker, size, label in marks:
-        if point is not None:
-            ax.plot(*point, marker, color="white", mec="black", mew=2.2, ms=size, label=label,
-                    zorder=5)  # fmt: skip
-    case = rubinstein_case(spec)
-    if case is not None and set(space.actors) == {case.first, case.second}:
-        split = {case.first: case.share, case.second: 1.0 - case.share}
-        ax.plot(split[a], split[b], "P", color="black", ms=16, mec="white", zorder=8,
-                label=f"Rubinstein split ({short_name(spec, case.first)} proposes first)")  # fmt: skip
-    ax.plot(*space.disagreement, "X", color="black", ms=15, mec="white", zorder=5,
-            label="no deal (each side's fallback)")  # fmt: skip
-    ax.plot(*space.outcome, "*", color=HIGHLIGHT, ms=28, mec="black", zorder=7,
-            label="outcome reached")  # fmt: skip
+    for xy, marker, style in reference_marks(space, spec):
+        ax.plot(*xy, marker, **style)
     colours = colours_of(spec)
     ax.set_xlabel(f"utility of {spec.actors[a].name}", color=colours[a], fontweight="bold")
     ax.set_ylabel(f"utility of {spec.actors[b].name}", color=colours[b], fontweight="bold")
@@ -76,6 +58,35 @@ def draw_utility_space(space: UtilitySpace, spec: Scenario, ax: Any = None) -> F
     ax.set_aspect("equal")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return fig
+
+
+def reference_marks(space: UtilitySpace, spec: Scenario) -> list[tuple[Any, str, dict[str, Any]]]:
+    """The utility space's reference points as (point, marker, plot keywords): Nash,
+    Kalai–Smorodinsky, Rubinstein's split in the textbook case, no deal and the outcome reached.
+    Black and white shapes: colour stays reserved for actors. Nash is drawn larger than
+    Kalai–Smorodinsky so both show when they coincide."""
+    from sim.analysis.textbook import rubinstein_case
+
+    marks: list[tuple[Any, str, dict[str, Any]]] = []
+    for point, marker, size, label in (
+        (space.nash, "D", 18, "Nash bargaining solution (each issue's veto parties)"),
+        (space.ks, "s", 10, "Kalai–Smorodinsky point (each issue's veto parties)"),
+    ):
+        if point is not None:
+            marks.append((point, marker, {"color": "white", "mec": "black", "mew": 2.2,
+                                          "ms": size, "label": label, "zorder": 5}))  # fmt: skip
+    a, b = space.actors
+    case = rubinstein_case(spec)
+    if case is not None and set(space.actors) == {case.first, case.second}:
+        split = {case.first: case.share, case.second: 1.0 - case.share}
+        marks.append(((split[a], split[b]), "P", {"color": "black", "ms": 16, "mec": "white",
+                      "zorder": 8, "label": f"Rubinstein split ({short_name(spec, case.first)} "
+                      "proposes first)"}))  # fmt: skip
+    marks.append((space.disagreement, "X", {"color": "black", "ms": 15, "mec": "white",
+                  "zorder": 5, "label": "no deal (each side's fallback)"}))  # fmt: skip
+    marks.append((space.outcome, "*", {"color": HIGHLIGHT, "ms": 28, "mec": "black", "zorder": 7,
+                  "label": "outcome reached"}))  # fmt: skip
+    return marks
 
 
 def draw_offer_grid(spec: Scenario, record: RunRecord, ax: Any = None) -> Figure:

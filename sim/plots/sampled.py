@@ -10,12 +10,13 @@ matter most for full agreement, each point shaded by its share of full agreement
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.plots.outcomes import CONFIDENCE, ok_rows, parameter_label
-from sim.plots.style import LIGHT, NEUTRAL, anchor_axis, colours_of, new_figure, short_name
+from sim.plots.style import LIGHT, MIN_FONT, NEUTRAL, colours_of, new_figure, short_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 BINS = 8  # bins of each parameter's range for the trend; an LHS of 64 points puts 8 in each
 NOTE = "other parameters vary across their ranges"
+TREND = "Dots: design points with 95% {} intervals; line: binned mean with a 95% bootstrap band."
 
 
 def is_sampled(runs: pd.DataFrame, params: list[str]) -> bool:
@@ -105,41 +107,53 @@ def draw_points_and_trend(
     ax.plot(trend["x"], trend["estimate"], color=colour, lw=2, zorder=4)
 
 
-def _grid(
+def _panels(
     table: pd.DataFrame,
     spec: Scenario,
-    params: list[str],
+    param: str,
     rows: list[tuple[str, str, str]],
-    title: str,
-    ylabel: str,
+    question: str,
+    context: str,
 ) -> Figure:
-    """Panels of quantities (rows: quantity, row label, colour) against parameters (columns)."""
-    fig = new_figure((3.6 * len(params) + 1.2, 2.4 * len(rows) + 1.2))
-    axes = fig.subplots(len(rows), len(params), squeeze=False, sharex="col", sharey="row")
-    for i, (quantity, label, colour) in enumerate(rows):
-        for j, p in enumerate(params):
-            ax = axes[i, j]
-            draw_points_and_trend(table, p, quantity, ax, colour)
-            if quantity.endswith(".value"):
-                key = quantity.split(".")[1]
-                if j == 0:
-                    anchor_axis(ax, spec.issues[key].anchors, width=14)
-                else:
-                    ax.set_ylim(-0.05, 1.05)
-            elif quantity == "agreed" or quantity.endswith(".agreed"):
-                ax.set_ylim(-0.02, 1.02)
-            if j == 0:
-                ax.set_ylabel(_wrap(label, 22), fontsize=9)
-            if i == len(rows) - 1:
-                ax.set_xlabel(_wrap(parameter_label(p, spec), 30))
-    fig.suptitle(f"{title}\n({NOTE}; {ylabel})")
+    """One question about one parameter: a small panel per quantity (rows: quantity, panel
+    title, colour), up to three across, probabilities from 0 to 100%."""
+    from sim.plots.style import SLIDE_WIDTH, TALLEST, ask, percent_axis
+
+    across = min(3, len(rows))
+    down = math.ceil(len(rows) / across)
+    fig = new_figure((SLIDE_WIDTH, min(TALLEST, 1.2 + 2.6 * down)))
+    axes = fig.subplots(down, across, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax, (quantity, label, colour) in zip(axes, rows, strict=False):
+        draw_points_and_trend(table, param, quantity, ax, colour)
+        ax.set_title(textwrap.fill(label, 30), fontsize=MIN_FONT + 1)
+        if quantity == "agreed" or quantity.endswith(".agreed"):
+            percent_axis(ax)
+        else:
+            ax.set_ylim(-0.05, 1.05)
+    for ax in axes[len(rows) :]:
+        ax.set_visible(False)
+    for ax in axes[(down - 1) * across :]:
+        ax.set_xlabel(textwrap.fill(parameter_label(param, spec), 30))
+    ask(fig, question, context)
     return fig
 
 
-def _wrap(text: str, width: int) -> str:
-    import textwrap
+def _utilities(table: pd.DataFrame, spec: Scenario, param: str, where: str) -> Figure:
+    """Each actor's mean utility against one parameter, in the actors' colours on one axes."""
+    from sim.plots.style import SLIDE, ask
 
-    return textwrap.fill(text, width)
+    fig = new_figure(SLIDE)
+    ax = fig.add_subplot()
+    colours = colours_of(spec)
+    for a in spec.actors:
+        draw_points_and_trend(table, param, f"utility.{a}", ax, colours[a])
+        ax.plot([], [], color=colours[a], label=short_name(spec, a))
+    ax.set_ylim(min(0.0, ax.get_ylim()[0]), max(1.0, ax.get_ylim()[1]))
+    ax.set(xlabel=parameter_label(param, spec), ylabel="mean utility")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ask(fig, f"How does {parameter_label(param, spec)} change what each party gets?",
+        f"{where}; {NOTE}. {TREND.format('t')}")  # fmt: skip
+    return fig
 
 
 def pair_figure(runs: pd.DataFrame, spec: Scenario, params: list[str], where: str) -> Figure:
@@ -153,51 +167,55 @@ def pair_figure(runs: pd.DataFrame, spec: Scenario, params: list[str], where: st
     scores = feature_scores(x, pts["runs"].to_numpy(), pts["hits"].to_numpy())
     order = np.argsort(-np.nan_to_num(scores, nan=-1.0), kind="stable")[:2]
     jx, jy = int(order[0]), int(order[1])
-    fig = new_figure((6.8, 5.2))
+    from sim.plots.style import ask
+
+    fig = new_figure((9.5, 6.9))
     ax = fig.add_subplot()
     share = pts["hits"] / pts["runs"]
-    image = ax.scatter(x[:, jx], x[:, jy], c=share, cmap="viridis", vmin=0, vmax=1, s=30,
+    image = ax.scatter(x[:, jx], x[:, jy], c=share, cmap="viridis", vmin=0, vmax=1, s=70,
                        edgecolor="black", linewidth=0.3)  # fmt: skip
     fig.colorbar(image, ax=ax, label="share of the point's runs with full agreement")
 
     def name(j: int) -> str:
         return f"{parameter_label(params[j], spec)} (importance {scores[j]:.2f})"
 
-    ax.set(xlabel=name(jx), ylabel=name(jy))
-    fig.suptitle(
-        f"Full agreement over the two parameters that matter most: {where}\n"
-        f"({len(pts)} design points; {NOTE})",
-        fontsize=11,
-    )
+    ax.set_xlabel(textwrap.fill(name(jx), 50))
+    ax.set_ylabel(textwrap.fill(name(jy), 36))
+    ask(fig, "Where, over the two parameters that matter most, is a full agreement reached?",
+        f"{where}: {len(pts)} design points; {NOTE}.")  # fmt: skip
     return fig
 
 
 def sampled_figures(
     runs: pd.DataFrame, spec: Scenario, params: list[str], where: str
 ) -> dict[str, Figure]:
-    """Every figure for a sampled design: probabilities, mean values and mean utilities against
-    each parameter, and the pair plot."""
+    """Every figure for a sampled design, one question each: for each parameter, the chance each
+    issue is agreed, where each issue ends and what each party gets; then the pair plot."""
     table = point_estimates(runs, spec, params)
-    agreement = [("agreed", "all issues (full agreement)", NEUTRAL)] + [
+    agreement = [("agreed", "full agreement (every issue)", NEUTRAL)] + [
         (f"issue.{k}.agreed", issue.label, NEUTRAL) for k, issue in spec.issues.items()
     ]
     values = [(f"issue.{k}.value", issue.label, NEUTRAL) for k, issue in spec.issues.items()]
-    colours = colours_of(spec)
-    utilities = [(f"utility.{a}", short_name(spec, a), colours[a]) for a in spec.actors]
-    figures = {
-        "sampled_agreement": _grid(
-            table, spec, params, agreement, f"Probability each issue is agreed: {where}",
-            "dots: design points with 95% Wilson intervals; line: binned mean, 95% bootstrap band",
-        ),
-        "sampled_values": _grid(
-            table, spec, params, values, f"Mean final value of each issue: {where}",
-            "dots: design points with 95% t intervals; line: binned mean, 95% bootstrap band",
-        ),
-        "sampled_utilities": _grid(
-            table, spec, params, utilities, f"Each actor's mean utility: {where}",
-            "dots: design points with 95% t intervals; line: binned mean, 95% bootstrap band",
-        ),
-    }  # fmt: skip
+    figures = {}
+    for p in params:
+        name, stem = parameter_label(p, spec), p.removeprefix("param.").replace(".", "_")
+        figures[f"sampled_agreement_{stem}"] = _panels(
+            table,
+            spec,
+            p,
+            agreement,
+            f"How does {name} change the chance each issue is agreed?",
+            f"{where}; {NOTE}. {TREND.format('Wilson')}",
+        )
+        figures[f"sampled_values_{stem}"] = _panels(
+            table,
+            spec,
+            p,
+            values,
+            f"How does {name} change where each issue ends (0 to 1)?",
+            f"{where}; {NOTE}. {TREND.format('t')}",
+        )
+        figures[f"sampled_utilities_{stem}"] = _utilities(table, spec, p, where)
     if len(params) >= 2:
         figures["sampled_pairs"] = pair_figure(runs, spec, params, where)
     return figures

@@ -6,17 +6,42 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.plots.style import LIGHT, MIN_FONT, NEUTRAL, ask, new_axes
 
+if TYPE_CHECKING:
+    from sim.scenario.models import Scenario
 
-def draw_indices(group: Any, outcome: str, ax: Any = None, notes: list[str] = ()) -> Any:
+
+def outcome_words(outcome: str, spec: Scenario | None) -> str:
+    """An outcome column in the scenario's words: 'issue.basing.value' → 'the final value of
+    Russian basing (Tartus, Hmeimim)' (the column itself without a scenario)."""
+    if spec is None:
+        return outcome
+    from sim.discovery.outcome import Outcome
+
+    if outcome == "rounds":
+        return "how many rounds it takes"
+    words = Outcome(outcome, outcome).describe(spec)
+    if outcome.startswith("issue.") and outcome.endswith(".agreed"):
+        return f"whether {words.removesuffix(' agreed')} is agreed"
+    if words.startswith("final value"):
+        return "the " + words
+    return words if words != outcome else outcome.replace("_", " ")
+
+
+def draw_indices(
+    group: Any, outcome: str, ax: Any = None, notes: list[str] = (), spec: Scenario | None = None
+) -> Any:
     """Draw one outcome's indices onto `ax` and return the figure; `notes` (warnings) are printed
     under the chart. Each value is printed past its whisker; on a figure of its own the title asks
-    the figure's question."""
+    the figure's question. Given the scenario, parameters and the outcome carry its labels
+    ('Russia: outside option') instead of their dotted paths."""
+    from sim.plots.outcomes import parameter_label
+
     own = ax is None
     fig, ax = new_axes(ax, size=(11, min(6.9, 2.6 + 0.6 * len(group))))
     sobol = "ST" in group
@@ -40,7 +65,10 @@ def draw_indices(group: Any, outcome: str, ax: Any = None, notes: list[str] = ()
         for x, v, yy in zip(ends, values, at, strict=True):
             ax.annotate(f"{v:.2f}", (max(x, v, 0.0), yy), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize=MIN_FONT)  # fmt: skip
-    ax.set_yticks(y, group["parameter"].tolist())
+    names = [str(p) for p in group["parameter"]]
+    if spec is not None:
+        names = [textwrap.fill(parameter_label(p, spec), 28) for p in names]
+    ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     if sobol:
@@ -49,19 +77,23 @@ def draw_indices(group: Any, outcome: str, ax: Any = None, notes: list[str] = ()
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, borderaxespad=0.2)
     ax.margins(x=0.12)
+    words = outcome_words(outcome, spec)
     if own:
-        ask(fig, f"Which parameters matter most for {outcome}?")
+        ask(fig, f"Which parameters matter most for {words}?")
     else:
-        ax.set_title(f"Sensitivity of {outcome}")
+        ax.set_title(f"What moves {words}")
     if notes:
         text = "\n".join(textwrap.fill("⚠ " + n, 100) for n in notes)
         fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=MIN_FONT, color="#A04000")
     return fig
 
 
-def plot_sensitivity(table: Any, folder: str | Path, warnings: list[str] = ()) -> list[Path]:
+def plot_sensitivity(
+    table: Any, folder: str | Path, warnings: list[str] = (), spec: Scenario | None = None
+) -> list[Path]:
     """Save `sensitivity_<outcome>.png` in `folder` for every outcome of the indices table; each
-    carries the warnings that name its outcome and those about the whole design."""
+    carries the warnings that name its outcome and those about the whole design, and the
+    scenario's labels when it is given."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     outcomes = [str(o) for o in table["outcome"].unique()]
@@ -70,7 +102,7 @@ def plot_sensitivity(table: Any, folder: str | Path, warnings: list[str] = ()) -
     for outcome, group in table.groupby("outcome", sort=False):
         mine = [w for w in warnings if w.startswith(f"{outcome}:")]
         noisy = [w for w in general if f"{outcome} (" in w or "--samples" in w]
-        fig = draw_indices(group, str(outcome), notes=mine + noisy)
+        fig = draw_indices(group, str(outcome), notes=mine + noisy, spec=spec)
         path = folder / f"sensitivity_{str(outcome).replace('.', '_')}.png"
         fig.savefig(path)
         paths.append(path)
