@@ -136,6 +136,13 @@ def test_a_lost_manifest_is_rebuilt_from_the_parts(tmp_path, reference, damage: 
     assert sim.results.load_manifest(out)["status"] == "complete"
 
 
+def test_resume_into_an_empty_folder_is_a_fresh_sweep_not_a_rebuild(tmp_path, reference) -> None:
+    # `negsim sensitivity` resumes by default; a first run must not claim to have rebuilt a record.
+    res = resume(tmp_path / "new")
+    assert not res.rebuilt and res.ran == 20
+    assert "rebuilt" not in sim.results.load_manifest(tmp_path / "new")
+
+
 def test_a_lost_record_is_rebuilt_from_fully_checked_parts(tmp_path, reference) -> None:
     out = fresh(tmp_path)
     (out / "parts.jsonl").unlink()

@@ -102,11 +102,12 @@ def _run_locked(
     command: list[str] | None,
     security: Any,
 ) -> SweepResult:
+    started = not store.is_empty()  # something to resume (or to rebuild a record of)
     manifest, set_aside = _open_store(store, spec, resume, overwrite)
     size = chunk_size or default_chunk_size(spec.n_runs, 1 if executor == "serial" else workers)
     settings = {"chunk_size": size, "executor": executor, "workers": workers, "command": command}
     fresh = new_manifest(spec, settings)
-    rebuilt = manifest is None and resume
+    rebuilt = manifest is None and resume and started
     if manifest is None:
         manifest = fresh | ({"rebuilt": now()} if rebuilt else {})
     else:  # keep the first start time; record this invocation's settings
