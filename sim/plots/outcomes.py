@@ -408,7 +408,7 @@ def draw_sweep(
     ax.plot(t["x"], t["estimate"], marker="o", color=colour, label=label, ls=linestyle)
     ax.fill_between(t["x"], t["lo"], t["hi"], color=colour, alpha=0.2, lw=0)
     if t["x"].map(lambda v: isinstance(v, str)).any():  # named values: wrap their labels
-        ax.set_xticks(range(len(t)), [_wrap(str(v), 14) for v in t["x"]], fontsize=7)
+        ax.set_xticks(range(len(t)), [_wrap(str(v), 14) for v in t["x"]], fontsize=MIN_FONT)
     return fig
 
 
