@@ -40,6 +40,8 @@ def explorer(
         if port == 0:
             port = free_port(host)
         with socket.socket() as probe:
+            # As the server binds: a port left in TIME_WAIT by an app just stopped is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError:

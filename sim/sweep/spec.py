@@ -223,6 +223,8 @@ def parse_vary(file: str, text: str) -> Axis:
             if len(parts) not in (2, 3):
                 raise bad("a range is LOW:HIGH or LOW:HIGH:NUM")
             low, high = _number(parts[0]), _number(parts[1])
+            if len(parts) == 3 and not parts[2].strip().isdigit():
+                raise bad(f"NUM must be a whole number of values (got {parts[2]!r})")
             num = int(parts[2]) if len(parts) == 3 else None
             if num is not None and num < 1:
                 raise bad(f"NUM must be at least 1 (got {num})")
