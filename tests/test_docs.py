@@ -422,6 +422,9 @@ def actor_order(ex: Execution) -> list[str]:
         p.name: list(load_scenario(p).actors) for p in sorted((ROOT / "scenarios").glob("*.yaml"))
     }
     odd = {name: order for name, order in orders.items() if order[:2] != ["syria", "russia"]}
+    council = odd.pop("unsc_resolution.yaml", None)  # members in the Council's own order
+    but = " except the Security Council vote" if council else ""
     return [
-        f"Every shipped scenario lists Syria first and Russia second{f' (not {odd})' if odd else ''}"
+        f"Every shipped scenario{but} lists Syria first and Russia second"
+        + (f" (not {odd})" if odd else "")
     ]
