@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,18 @@ settings.load_profile("negsim")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs on every core (pytest-xdist, `--dist loadgroup`): a file's tests stay on
+    one worker, so its module fixtures (sweeps shared by its tests) are built once, except the
+    executed docs, where each page is its own group (the README alone takes minutes)."""
+    for item in items:
+        group = item.nodeid.split("::")[0]
+        if group.endswith("test_docs.py") and (page := getattr(item, "callspec", None)):
+            group += ":" + Path(str(page.params["path"])).name
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
@@ -60,10 +73,19 @@ def tiny_scenario(**protocol: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def long_reference(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The runs of tests.sweeping.long_sweep, uninterrupted (serial, other chunking)."""
+def long_reference(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Any:
+    """The runs of tests.sweeping.long_sweep, uninterrupted (serial, other chunking); swept once
+    per session, whatever the number of xdist workers (they share the session's temp root)."""
     from tests.sweeping import long_spec
 
-    out = tmp_path_factory.mktemp("ref")
-    run_sweep(long_spec(), out, executor="serial", chunk_size=7)
+    if worker_id == "master":
+        out = tmp_path_factory.mktemp("ref")
+        run_sweep(long_spec(), out, executor="serial", chunk_size=7)
+        return sim.results.load(out)
+    out = tmp_path_factory.getbasetemp().parent / "long_reference"
+    with (out.parent / "long_reference.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "swept").exists():
+            run_sweep(long_spec(), out, executor="serial", chunk_size=7, overwrite=True)
+            (out / "swept").touch()
     return sim.results.load(out)
