@@ -100,3 +100,35 @@ def test_about_follows_the_info_tab_order(state):
     assert [next(o for o in order if o in h) for h in headings] == order
     assert "Kalai–Smorodinsky" in html_of(rc)  # the glossary
     rc.close()
+
+
+def groups_of(rc) -> dict[str, v.ExpansionPanels]:
+    """Each lever group (a Details section) by its heading."""
+    out = {}
+    for panels in rc.find(v.ExpansionPanels).widgets:
+        (header,) = descendants(panels, v.ExpansionPanelHeader)
+        out[str(header.children[0])] = panels
+    return out
+
+
+def strategy_shown(rc, actor: str) -> str:
+    """The strategy the toggle of `actor` shows (its v_model indexes the choices)."""
+    (toggle,) = descendants(with_class(rc, slug(f"actors.{actor}.strategy")), v.BtnToggle)
+    return ("concession", "reciprocal", "equilibrium")[toggle.v_model]
+
+
+def test_an_invalid_setting_stays_on_the_lever_moved(state):
+    """The lesson's deliberate mistake: the error appears above the groups, and the open group,
+    the moved lever and every other lever look as they did, with the refused value kept."""
+    _box, rc = solara.render(LeverPanel(state), handle_error=False)
+    groups = groups_of(rc)
+    groups["Russia"].v_model = 0  # open Russia's group
+    opened = {name: panels.v_model for name, panels in groups_of(rc).items()}
+    shown = {actor: strategy_shown(rc, actor) for actor in state.spec.value.actors}
+    (toggle,) = descendants(with_class(rc, slug("actors.russia.strategy")), v.BtnToggle)
+    toggle.v_model = 2  # equilibrium: refused for four actors
+    assert any("equilibrium" in str(w.children) for w in rc.find(v.Alert).widgets)
+    assert {name: panels.v_model for name, panels in groups_of(rc).items()} == opened
+    after = {actor: strategy_shown(rc, actor) for actor in state.spec.value.actors}
+    assert after == shown | {"russia": "equilibrium"}
+    rc.close()

@@ -86,21 +86,25 @@ def LeverPanel(state: AppState) -> None:
     with solara.Column(classes=["negsim-levers"]):
         solara.Select("scenario file", value=state.file.value, values=state.siblings(),
                       on_value=state.open)  # fmt: skip
-        if state.load_error.value:
-            solara.Error(state.load_error.value, classes=["negsim-problems"])
+        # The messages live in a column of their own, and each group and lever has a key: Solara
+        # matches widgets by position, so a message appearing above the groups would otherwise
+        # hand each group's open state and toggles to the group after it.
+        with solara.Column(classes=["negsim-problem-list"]):
+            for line in [state.load_error.value] if state.load_error.value else []:
+                solara.Error(line, classes=["negsim-problems"])
+            for line in state.problems.value if board is not None else []:
+                solara.Error(line, classes=["negsim-problems"])
         if board is None:
             return
         solara.Button("Reset to the file", on_click=state.reset_to_file, color="primary",
                       outlined=True, classes=["negsim-reset"])  # fmt: skip
-        for line in state.problems.value:
-            solara.Error(line, classes=["negsim-problems"])
         groups: dict[str, list[Lever]] = {}
         for lever in board.levers:
             groups.setdefault(lever.group, []).append(lever)
         for i, (group, levers) in enumerate(groups.items()):
-            with solara.Details(group, expand=i == 0):
+            with solara.Details(group, expand=i == 0).key(f"{board.file}:{group}"):
                 for lever in levers:
-                    LeverInput(state, lever)
+                    LeverInput(state, lever).key(lever.path)
         with solara.Details("The same setting on the command line"):
             solara.Preformatted(state.command(), classes=["negsim-command"])
 
