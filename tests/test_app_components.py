@@ -8,7 +8,7 @@ import ipyvuetify as v
 import pytest
 import solara
 
-from sim.app.panels import AboutPanel, LeverPanel, RunPanel, slug
+from sim.app.panels import AboutPanel, LeverPanel, OddsPanel, RunPanel, slug
 from sim.app.state import AppState
 
 BASELINE = "scenarios/baseline.yaml"
@@ -131,4 +131,27 @@ def test_an_invalid_setting_stays_on_the_lever_moved(state):
     assert {name: panels.v_model for name, panels in groups_of(rc).items()} == opened
     after = {actor: strategy_shown(rc, actor) for actor in state.spec.value.actors}
     assert after == shown | {"russia": "equilibrium"}
+    rc.close()
+
+
+def test_the_odds_panel_offers_the_number_lever_moved_last(state):
+    """Before any move, after one, after a seed or a refused strategy (neither can be swept),
+    and with the tab open or opened later: always the last number lever moved."""
+
+    def offered(rc) -> str:
+        return rc.find(v.Select, label="lever").widget.v_model
+
+    state.set_lever("actors.syria.patience", 0.9)
+    _box, rc = solara.render(OddsPanel(state), handle_error=False)
+    assert offered(rc) == "Syria (transitional government): patience δ"
+    state.set_lever("actors.russia.outside_option", 0.8)  # the tab already open follows it
+    assert offered(rc) == "Russia: outside option"
+    assert "from 0 to 1" in texts(rc)  # its own range
+    state.set_lever("run.seed", state.values.value["run.seed"] + 1)  # "next seed"
+    state.set_lever("actors.russia.strategy", "equilibrium")  # refused
+    assert state.problems.value
+    assert offered(rc) == "Russia: outside option"
+    rc.close()
+    _box, rc = solara.render(OddsPanel(state), handle_error=False)  # the tab opened afresh
+    assert offered(rc) == "Russia: outside option"
     rc.close()

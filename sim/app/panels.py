@@ -216,23 +216,22 @@ def OddsPanel(state: AppState) -> None:
     board, spec = state.board, state.spec.value
     levers = [] if board is None else [lv for lv in board.levers if lv.sweepable]
     choices = {f"{lv.group}: {lv.label}": lv for lv in levers}
-    moved = next((k for k, lv in choices.items() if lv.path == state.last_lever.value), None)
-    label, set_label = solara.use_state(moved or next(iter(choices), ""))
-    first = choices.get(label)
-    span, set_span = solara.use_state((first.low, first.high) if first else (0.0, 1.0))
+    chosen, set_chosen = solara.use_state(("", 0.0, 1.0))  # (lever path, range) set here
     points, set_points = solara.use_state(7)
     reps, set_reps = solara.use_state(200)
     job, set_job = solara.use_state(None)
     error, set_error = solara.use_state("")
     if board is None or spec is None or not choices:
         return
-    if label not in choices:  # another scenario was opened
-        label = next(iter(choices))
+    # The lever offered is the state's (the number lever moved last, or the one picked here),
+    # so it is the same whenever and however often the tab is opened.
+    label = next((k for k, lv in choices.items() if lv.path == state.odds_lever.value),
+                 next(iter(choices)))  # fmt: skip
     lever = choices[label]
+    span = chosen[1:] if chosen[0] == lever.path else (lever.low, lever.high)
 
     def pick(new: str) -> None:
-        set_label(new)
-        set_span((choices[new].low, choices[new].high))
+        state.odds_lever.value = choices[new].path
 
     def start() -> None:
         try:
@@ -257,7 +256,7 @@ def OddsPanel(state: AppState) -> None:
                       on_value=lambda v: set_reps(int(v)))  # fmt: skip
     solara.Text(f"from {span[0]:g} to {span[1]:g}", classes=["negsim-lever-label"])
     solara.SliderRangeFloat("", value=tuple(span), min=lever.low, max=lever.high, step=lever.step,
-                            on_value=set_span)  # fmt: skip
+                            on_value=lambda v: set_chosen((lever.path, *v)))  # fmt: skip
     with solara.Row():
         solara.Button("Run", on_click=start, color="primary", disabled=odds_task.pending,
                       classes=["negsim-odds-run"])  # fmt: skip
