@@ -14,6 +14,7 @@ from typing import Any
 
 import solara
 
+from sim.analysis.utility_space import default_pair
 from sim.app.levers import LeverBoard, board_for, problems
 from sim.app.live import LiveRun
 from sim.app.server import SCENARIO_ENV
@@ -21,14 +22,6 @@ from sim.scenario.loading import ScenarioError
 from sim.scenario.models import Scenario
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
-
-
-def default_pair(spec: Scenario) -> tuple[str, str]:
-    """The utility-space pair shown first: the first two veto players of the most salient issue
-    (the single-run figure's rule)."""
-    from sim.analysis.utility_space import default_pair as pair
-
-    return pair(spec)
 
 
 class AppState:
