@@ -155,3 +155,14 @@ def test_the_odds_panel_offers_the_number_lever_moved_last(state):
     _box, rc = solara.render(OddsPanel(state), handle_error=False)  # the tab opened afresh
     assert offered(rc) == "Russia: outside option"
     rc.close()
+
+
+def test_play_goes_at_the_speed_the_lesson_says(state):
+    """docs/teaching.md has the class watch ▶ at one second a round, the app's default."""
+    from pathlib import Path
+
+    lesson = " ".join(Path("docs/teaching.md").read_text(encoding="utf-8").split())
+    assert "press **▶** with one second a round" in lesson
+    _box, rc = solara.render(RunPanel(state), handle_error=False)
+    assert "when playing: 1 s a round" in texts(rc)
+    rc.close()

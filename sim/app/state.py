@@ -39,7 +39,7 @@ class AppState:
         # negotiation it replaces is retired, so a controller still playing stops.
         self.live: solara.Reactive[solara.Reactive[LiveRun] | None] = solara.reactive(None)
         self.run_parameters: solara.Reactive[dict[str, Any]] = solara.reactive({})
-        self.interval = solara.reactive(800)  # milliseconds between rounds when playing
+        self.interval = solara.reactive(1000)  # ms between rounds when playing (the lesson says so)
         # Mesa's controller reads these as reactive variables (plain values fail when it steps).
         self.use_threads = solara.reactive(False)  # step and draw in turn
         self.render_interval = solara.reactive(1)  # draw every round
