@@ -107,19 +107,17 @@ def app_server(scenario: str, trap: Trap, log: Path, root: Path = ROOT):
         process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        while True:
+        # It says ready only once it answers: the address must answer at the first try.
+        while f"ready: {scenario} at {url}" not in log.read_text():
             if process.poll() is not None:
                 raise RuntimeError(f"negsim app exited: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-                    url, timeout=5
-                ):
-                    break
-            except OSError:
-                if time.perf_counter() - start > 180:
-                    raise
-                time.sleep(0.2)
-        yield url, time.perf_counter() - start
+            if time.perf_counter() - start > 180:
+                raise TimeoutError(f"negsim app not ready: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        started = time.perf_counter() - start
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=5):
+            pass
+        yield url, started
     finally:
         process.terminate()
         try:
