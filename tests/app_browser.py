@@ -86,21 +86,27 @@ class Trap:
 
 
 @contextmanager
-def app_server(scenario: str, trap: Trap, log: Path, root: Path = ROOT):
-    """`negsim app` (the code under `root`) on a free loopback port, its outgoing HTTP sent to
-    the trap; yields (url, seconds until it answered)."""
+def app_server(
+    scenario: str, trap: Trap, log: Path, root: Path = ROOT, env: dict[str, str] | None = None
+):
+    """`negsim app` (the code under `root`, with `env` added to its environment) on a free
+    loopback port, its outgoing HTTP sent to the trap; yields (url, seconds until ready)."""
     port = free_port()
     proxy = f"http://127.0.0.1:{trap.port}"
-    env = os.environ | {
-        "HTTP_PROXY": proxy,
-        "HTTPS_PROXY": proxy,
-        "http_proxy": proxy,
-        "https_proxy": proxy,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-        "HOME": tempfile.mkdtemp(prefix="negsim-app-home-"),
-        "PYTHONPATH": str(root),
-    }
+    env = (
+        os.environ
+        | {
+            "HTTP_PROXY": proxy,
+            "HTTPS_PROXY": proxy,
+            "http_proxy": proxy,
+            "https_proxy": proxy,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "HOME": tempfile.mkdtemp(prefix="negsim-app-home-"),
+            "PYTHONPATH": str(root),
+        }
+        | (env or {})
+    )
     command = [sys.executable, "-m", "sim", "app", scenario, "--no-open", "--port", str(port)]
     start = time.perf_counter()
     with log.open("w") as out:
