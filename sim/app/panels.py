@@ -54,8 +54,7 @@ def LeverInput(state: AppState, lever: Lever) -> None:
         elif lever.kind == "seed":  # the label above the field: beside it, it was cut short
             solara.Text(lever.label, classes=["negsim-lever-label"])
             with solara.Row(style={"align-items": "center"}):
-                solara.InputInt("", value=int(value), on_value=set_to, dense=True,
-                                classes=["negsim-seed"])  # fmt: skip
+                solara.InputInt("", value=int(value), on_value=set_to, dense=True)
                 solara.Button("next seed", on_click=lambda: set_to(int(value) + 1), text=True)
         else:
             NumberLever(state, lever, value, set_to)
