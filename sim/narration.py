@@ -312,7 +312,7 @@ def event_lines(spec: Scenario, event: dict[str, Any]) -> list[str]:
     return lines
 
 
-def answer_reason(spec: Scenario, name: str, a: dict[str, Any]) -> str:
+def answer_reason(spec: Scenario, who: str, a: dict[str, Any]) -> str:
     """Why an answer went as it did: the offer's utility against the threshold or, when only part
     of the offer would settle and that part is the closer call, what it is sure to give against
     the floor; then its probability when it could have gone either way, and the linkage note."""
@@ -336,7 +336,9 @@ def answer_reason(spec: Scenario, name: str, a: dict[str, Any]) -> str:
     elif p is not None and not a["accept"] and p > 1 - CLOSE_CALL:
         reason += f" (against the odds: it rejects such an offer with probability {1 - p:.2f})"
     if max(u, thr) > 1 and math.isfinite(thr):
-        reason += f"; above 1 because of {name}'s linkage bonus (see the cast)"
+        reason += (
+            f"; above 1 because of {possessive(_name(spec, who))} linkage bonus (see the cast)"
+        )
     return reason
 
 
@@ -348,7 +350,7 @@ def _answer(spec: Scenario, who: str, a: dict[str, Any]) -> str:
             "the table, so every issue it can veto reverts."
         )
     verb = "accepts" if a["accept"] else "rejects"
-    return f"  {name} {verb}: {answer_reason(spec, name, a)}."
+    return f"  {name} {verb}: {answer_reason(spec, who, a)}."
 
 
 def round_lines(spec: Scenario, offer: Offer) -> list[str]:

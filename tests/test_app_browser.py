@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from app_browser import (
     Trap,
     app_server,
-    button,
     choose,
     chromium,
     click,
@@ -35,6 +36,12 @@ from sim.scenario import load_scenario
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = os.environ.get("NEGSIM_SCREENSHOTS")
+# The sweeps' sizes: as docs/teaching.md teaches them for the docs' screenshots; otherwise a
+# handful of runs (offered by the app only under NEGSIM_APP_TEST_RUNS), enough to prove the
+# background sweep, its progress and its figures.
+TEST_RUNS = "8"
+ODDS = ("7", "200") if SCREENSHOTS else ("3", TEST_RUNS)  # points, runs per point
+VERSUS = "500" if SCREENSHOTS else TEST_RUNS  # runs each
 BASELINE = "scenarios/baseline.yaml"
 LEVER = ".lever-actors-russia-outside_option"
 
@@ -83,6 +90,19 @@ def open_group(driver, name: str) -> None:
     raise AssertionError(f"no lever group {name}")
 
 
+def strategy_shown(driver, actor: str) -> str:
+    """The strategy the toggle of `actor` shows as chosen."""
+    return text_of(driver, f".lever-actors-{actor}-strategy .v-btn--active").strip().lower()
+
+
+def open_groups(driver) -> set[str]:
+    """The lever groups shown open."""
+    from selenium.webdriver.common.by import By
+
+    headers = driver.find_elements(By.CSS_SELECTOR, ".v-expansion-panel-header--active")
+    return {h.text.strip() for h in headers}
+
+
 def open_tab(driver, name: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -105,24 +125,27 @@ def test_the_app_in_a_browser_offline(tmp_path):
     from selenium.webdriver.common.keys import Keys
 
     server_trap, browser_trap = Trap(), Trap()
-    with (
-        app_server(BASELINE, server_trap, tmp_path / "server.log") as (url, started),
-        chromium(browser_trap) as d,
-    ):
+    with ExitStack() as stack:
+        with ThreadPoolExecutor(1) as pool:  # Chromium starts while the server does
+            browser = pool.submit(stack.enter_context, chromium(browser_trap))
+            url, started = stack.enter_context(
+                app_server(BASELINE, server_trap, tmp_path / "server.log",
+                           env={"NEGSIM_APP_TEST_RUNS": TEST_RUNS}))  # fmt: skip
+        d = browser.result()
         d.get(url)
         wait(d, lambda d: "Ready: 12 rounds" in text_of(d, ".negsim-headline"), 180, "the page")
-        print(f"server answered after {started:.1f} s")
+        print(f"server ready after {started:.1f} s")
 
-        # Move a lever: Russia's outside option 0.5 -> 0.8 (three steps of 0.05 up, six in all).
+        # Move a lever: Russia's outside option 0.5 -> 0.8 (six steps of 0.05: Shift+→ takes 3).
         open_group(d, "Russia")
         thumb = wait(d, lambda d: d.find_element(By.CSS_SELECTOR,
                                                  f"{LEVER} .v-slider__thumb-container"))  # fmt: skip
-        for _ in range(6):
-            thumb.send_keys(Keys.ARROW_RIGHT)
+        for _ in range(2):
+            thumb.send_keys(Keys.SHIFT, Keys.ARROW_RIGHT)
         wait(d, lambda d: "outside option: 0.8" in text_of(d, LEVER), 60, "the lever")
 
         # Step the negotiation; the page shows what the model gives for the new setting.
-        rounds = 5
+        rounds = 5 if SCREENSHOTS else 2  # the docs show round 5; Russia answers in both
         moved = ["actors.russia.outside_option=0.8"]
         assert expected_answers(moved, rounds) != expected_answers([], rounds)  # it matters
         step_to(d, rounds)
@@ -145,7 +168,9 @@ def test_the_app_in_a_browser_offline(tmp_path):
 
         # What changes the odds, on the lever moved last, with a small sweep.
         open_tab(d, "What changes the odds")
-        choose(d, "runs per point", "200" if SCREENSHOTS else "50")  # docs: as taught
+        wait(d, lambda d: "Russia: outside option" in text_of(d, ".negsim-odds-lever"), 30)
+        choose(d, "points", ODDS[0])
+        choose(d, "runs per point", ODDS[1])
         click(d, "Run")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "img.negsim-odds-figure"), 600,
              "the odds figures")  # fmt: skip
@@ -158,18 +183,33 @@ def test_the_app_in_a_browser_offline(tmp_path):
         open_group(d, "Syria (transitional government)")
         patience = wait(d, lambda d: d.find_element(
             By.CSS_SELECTOR, ".lever-actors-syria-patience .v-slider__thumb-container"))  # fmt: skip
-        for _ in range(7):
-            patience.send_keys(Keys.ARROW_RIGHT)
+        for keys in [(Keys.SHIFT, Keys.ARROW_RIGHT)] * 2 + [(Keys.ARROW_RIGHT,)]:  # 0.90 -> 0.97
+            patience.send_keys(*keys)
         wait(d, lambda d: "patience δ: 0.97" in text_of(d, ".lever-actors-syria-patience"), 60)
+        choose(d, "runs each", VERSUS)
         click(d, "Keep the levers as B")
-        choose(d, "runs each", "500" if SCREENSHOTS else "200")
         wait(d, lambda d: "actors.syria.patience=0.97" in text_of(d, ".negsim-setting-B"), 30)
         click(d, "Compare A and B")
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "img.negsim-versus-figure"), 600,
              "the comparison")  # fmt: skip
         assert "probability of full agreement" in text_of(d, ".negsim-versus-table")
         shot(d, "app-a-against-b")
-        assert button(d, "Compare A and B") is not None
+
+        # The lesson's deliberate mistake: the message, and every lever where it was.
+        groups = open_groups(d)
+        assert {"Russia", "Syria (transitional government)"} <= groups
+        shown = {actor: strategy_shown(d, actor) for actor in ("syria", "russia")}
+        assert shown == {"syria": "concession", "russia": "concession"}
+        d.find_element(By.XPATH, "//*[contains(@class, 'lever-actors-russia-strategy')]"
+                                 "//button[normalize-space()='equilibrium']").click()  # fmt: skip
+        wait(d, lambda d: "needs exactly two actors" in text_of(d, ".negsim-problems"), 30,
+             "the validate message")  # fmt: skip
+        assert open_groups(d) == groups
+        assert strategy_shown(d, "russia") == "equilibrium"
+        assert strategy_shown(d, "syria") == "concession"
+        open_tab(d, "What changes the odds")  # offers the number lever moved last
+        wait(d, lambda d: "Syria (transitional government): patience δ"
+             in text_of(d, ".negsim-odds-lever"), 30, "the lever moved last")  # fmt: skip
 
         urls = requested_urls(d)
     time.sleep(0.5)

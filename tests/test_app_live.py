@@ -107,3 +107,13 @@ def test_the_story_counts_rounds_from_one(baseline):
     lines = round_lines(baseline, live.record(), live.trajectory[1])
     assert lines[0] == "Round 2:"
     assert any("proposes" in line for line in lines)
+
+
+def test_the_linkage_note_names_the_actor_as_the_narration_does(baseline):
+    """Syria's threshold is above 1 in round 1 (its linkage bonus): the note uses the short name's
+    possessive, never the full name's ("Syria (transitional government)'s")."""
+    first = round_views(baseline, LiveRun(baseline, upto=1))[0]
+    (syria,) = [a for a in first.answers if a.actor == baseline.actors["syria"].name]
+    assert syria.threshold > 1
+    assert "because of Syria's linkage bonus" in syria.reason
+    assert ")'s" not in syria.reason

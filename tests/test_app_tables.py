@@ -33,6 +33,27 @@ def test_the_glossary_defines_the_terms_the_issue_names():
         assert GLOSSARY[term]
 
 
+def test_the_glossary_defines_what_the_security_council_scenario_shows():
+    """Every phrase of the voting vocabulary the app's story shows for unsc_resolution.yaml (each
+    checked to be on screen) has its glossary entry."""
+    from sim.app import story
+    from sim.app.live import LiveRun
+
+    spec = load_scenario("scenarios/unsc_resolution.yaml")
+    run = LiveRun(spec, upto=spec.protocol.deadline)
+    record = run.record()
+    lines = story.cast(spec, record) + story.recap(spec, record)
+    for offer in run.trajectory:
+        lines += story.round_lines(spec, record, offer)
+    shown = "\n".join(lines)
+    on_screen = {"a qualified majority of": "qualified majority", "whatever the vote":
+                 "required actor", "sets the agenda": "agenda setter", " votes": "votes",
+                 "carried by": "coalition", "fallback": "fallback", "weight": "weight"}  # fmt: skip
+    for phrase, term in on_screen.items():
+        assert phrase in shown, phrase
+        assert GLOSSARY[term], term
+
+
 def test_differences_are_marked_when_the_interval_excludes_zero():
     table = pd.DataFrame(
         {

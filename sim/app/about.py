@@ -34,6 +34,22 @@ GLOSSARY: dict[str, str] = {
     "reversion's utility and its outside option.",
     "veto": "An actor whose consent an issue needs; an issue closes only when all its veto "
     "players accept.",
+    "fallback": "What an actor gets if talks fail (the narration's word for its disagreement "
+    "payoff): the better of its outside option and the reversion.",
+    "weight": "In the narration, how much an actor cares about an issue as a share of everything "
+    "it cares about (its salience).",
+    "qualified majority": "A rule by which an issue is carried by a coalition holding at least a "
+    "set share of the voters' votes (9 of the Security Council's 15), provided every required "
+    "actor consents too; other voters cannot block it alone.",
+    "votes": "Under a qualified majority, each voter's weight in the count (one vote each in the "
+    "Security Council); a party at the table need not have a vote.",
+    "coalition": "The actors who accept a proposal; under a qualified majority it carries an issue "
+    "once it holds enough votes and includes every required actor.",
+    "required actor": "Under a qualified majority, an actor whose consent an issue needs whatever "
+    "the vote (the Security Council's permanent members, a parliament under co-decision): the "
+    "issue's veto players.",
+    "agenda setter": "The actor who makes the first proposal (the Security Council's penholder, "
+    "the European Commission); after it, proposers follow the recognition rule.",
     "deadline": "The number of rounds before open issues revert.",
     "recognition": "Who proposes each round: a fixed rotation, or at random with probability "
     "proportional to capability (Baron–Ferejohn).",

@@ -83,9 +83,11 @@ class RoundView:
     settled: list[str] = field(default_factory=list)  # issue labels closed this round
 
 
-def answer_of(name: str, answer: dict[str, Any], spec: Scenario | None = None) -> Answer:
+def answer_of(
+    name: str, answer: dict[str, Any], spec: Scenario | None = None, who: str = ""
+) -> Answer:
     """An answer in words, as the narration gives it (`sim.narration.answer_reason`, given the
-    scenario): accept when the offer is worth at least the threshold and what would settle at
+    scenario and the actor's key `who`): accept when the offer is worth at least the threshold and what would settle at
     least the floor; with a finite λ a close call can go the other way."""
     u, t = answer["utility"], answer["threshold"]
     if answer["walkout"]:
@@ -94,7 +96,7 @@ def answer_of(name: str, answer: dict[str, Any], spec: Scenario | None = None) -
     if spec is not None and "sure" in answer:
         from sim.narration import answer_reason
 
-        return Answer(name, verdict, u, t, answer_reason(spec, name, answer))
+        return Answer(name, verdict, u, t, answer_reason(spec, who, answer))
     above = u >= t
     reason = f"utility {u:.3f} {'≥' if above else '<'} threshold {t:.3f}"
     if answer["accept"] != above:
@@ -165,7 +167,7 @@ def round_views(spec: Scenario, run: LiveRun) -> list[RoundView]:
                 number=offer.round + 1,
                 proposer=name[offer.proposer],
                 proposal=proposal,
-                answers=[answer_of(name[a], ans, spec) for a, ans in offer.answers.items()],
+                answers=[answer_of(name[a], ans, spec, a) for a, ans in offer.answers.items()],
                 events=by_round.get(offer.round, []),
                 settled=[spec.issues[k].label for k in offer.closed],
             )

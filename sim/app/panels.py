@@ -5,6 +5,8 @@ the odds, A against B, and about this scenario. They only lay out what `state`, 
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -18,6 +20,15 @@ from sim.app.about import info_sections
 from sim.app.levers import STRATEGY_LABEL, STRATEGY_RANGE, Lever
 from sim.app.live import headline, issue_status, round_views
 from sim.app.state import AppState
+
+# A number of runs offered besides the usual ones, for the browser test's sweeps only (a class
+# needs a few hundred runs a point; the test proves the machinery with a handful).
+TEST_RUNS = os.environ.get("NEGSIM_APP_TEST_RUNS", "")
+
+
+def run_choices(*usual: int) -> list[str]:
+    """The choices of a runs select: the usual numbers, after the test's when it is set."""
+    return ([TEST_RUNS] if TEST_RUNS else []) + [str(n) for n in usual]
 
 
 def slug(path: str) -> str:
@@ -40,9 +51,10 @@ def LeverInput(state: AppState, lever: Lever) -> None:
         elif lever.kind in ("choice", "strategy"):
             solara.Text(lever.label, classes=["negsim-lever-label"])
             solara.ToggleButtonsSingle(value=value, values=list(lever.choices), on_value=set_to)
-        elif lever.kind == "seed":
+        elif lever.kind == "seed":  # the label above the field: beside it, it was cut short
+            solara.Text(lever.label, classes=["negsim-lever-label"])
             with solara.Row(style={"align-items": "center"}):
-                solara.InputInt(lever.label, value=int(value), on_value=set_to)
+                solara.InputInt("", value=int(value), on_value=set_to, dense=True)
                 solara.Button("next seed", on_click=lambda: set_to(int(value) + 1), text=True)
         else:
             NumberLever(state, lever, value, set_to)
@@ -68,15 +80,26 @@ def NumberLever(state: AppState, lever: Lever, value: Any, set_to: Any) -> None:
                       on_value=lambda flag: set_to(special if flag else ordinary))  # fmt: skip
         if is_special:
             return
-    shown = f"{value:g}" if isinstance(value, (int, float)) else str(value)
-    solara.Text(f"{label}: {shown}", classes=["negsim-lever-label"])
     current = min(max(float(value), low), high)
     if lever.kind == "integer":
-        solara.SliderInt("", value=int(current), min=int(low), max=int(high), step=int(step),
-                         on_value=set_to)  # fmt: skip
+        LeverSlider(label=label, value=int(current), min=int(low), max=int(high), step=int(step),
+                    on_value=lambda v: set_to(int(v)))  # fmt: skip
     else:
-        solara.SliderFloat("", value=current, min=low, max=high, step=step,
-                           on_value=lambda v: set_to(round(v, 6)))  # fmt: skip
+        LeverSlider(label=label, value=current, min=low, max=high, step=step,
+                    on_value=lambda v: set_to(round(float(v), 6)))  # fmt: skip
+
+
+@solara.component_vue("lever_slider.vue")
+def LeverSlider(
+    label: str,
+    value: float,
+    min: float,
+    max: float,
+    step: float,
+    on_value: Callable[[float], None] | None = None,
+) -> None:
+    """A slider whose label ("outside option: 0.8") the browser draws from the slider itself:
+    a label drawn by the server would lag behind the thumb by a rebuild of the negotiation."""
 
 
 @solara.component
@@ -86,21 +109,25 @@ def LeverPanel(state: AppState) -> None:
     with solara.Column(classes=["negsim-levers"]):
         solara.Select("scenario file", value=state.file.value, values=state.siblings(),
                       on_value=state.open)  # fmt: skip
-        if state.load_error.value:
-            solara.Error(state.load_error.value, classes=["negsim-problems"])
+        # The messages live in a column of their own, and each group and lever has a key: Solara
+        # matches widgets by position, so a message appearing above the groups would otherwise
+        # hand each group's open state and toggles to the group after it.
+        with solara.Column(classes=["negsim-problem-list"]):
+            for line in [state.load_error.value] if state.load_error.value else []:
+                solara.Error(line, classes=["negsim-problems"])
+            for line in state.problems.value if board is not None else []:
+                solara.Error(line, classes=["negsim-problems"])
         if board is None:
             return
         solara.Button("Reset to the file", on_click=state.reset_to_file, color="primary",
                       outlined=True, classes=["negsim-reset"])  # fmt: skip
-        for line in state.problems.value:
-            solara.Error(line, classes=["negsim-problems"])
         groups: dict[str, list[Lever]] = {}
         for lever in board.levers:
             groups.setdefault(lever.group, []).append(lever)
         for i, (group, levers) in enumerate(groups.items()):
-            with solara.Details(group, expand=i == 0):
+            with solara.Details(group, expand=i == 0).key(f"{board.file}:{group}"):
                 for lever in levers:
-                    LeverInput(state, lever)
+                    LeverInput(state, lever).key(lever.path)
         with solara.Details("The same setting on the command line"):
             solara.Preformatted(state.command(), classes=["negsim-command"])
 
@@ -212,23 +239,22 @@ def OddsPanel(state: AppState) -> None:
     board, spec = state.board, state.spec.value
     levers = [] if board is None else [lv for lv in board.levers if lv.sweepable]
     choices = {f"{lv.group}: {lv.label}": lv for lv in levers}
-    moved = next((k for k, lv in choices.items() if lv.path == state.last_lever.value), None)
-    label, set_label = solara.use_state(moved or next(iter(choices), ""))
-    first = choices.get(label)
-    span, set_span = solara.use_state((first.low, first.high) if first else (0.0, 1.0))
+    chosen, set_chosen = solara.use_state(("", 0.0, 1.0))  # (lever path, range) set here
     points, set_points = solara.use_state(7)
     reps, set_reps = solara.use_state(200)
     job, set_job = solara.use_state(None)
     error, set_error = solara.use_state("")
     if board is None or spec is None or not choices:
         return
-    if label not in choices:  # another scenario was opened
-        label = next(iter(choices))
+    # The lever offered is the state's (the number lever moved last, or the one picked here),
+    # so it is the same whenever and however often the tab is opened.
+    label = next((k for k, lv in choices.items() if lv.path == state.odds_lever.value),
+                 next(iter(choices)))  # fmt: skip
     lever = choices[label]
+    span = chosen[1:] if chosen[0] == lever.path else (lever.low, lever.high)
 
     def pick(new: str) -> None:
-        set_label(new)
-        set_span((choices[new].low, choices[new].high))
+        state.odds_lever.value = choices[new].path
 
     def start() -> None:
         try:
@@ -246,14 +272,15 @@ def OddsPanel(state: AppState) -> None:
     solara.Text("Each point is a few hundred negotiations with every other lever as set on the "
                 "left; the seed fixes them all.", classes=["negsim-help"])  # fmt: skip
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Select("lever", value=label, values=list(choices), on_value=pick)
+        solara.Select("lever", value=label, values=list(choices), on_value=pick,
+                      classes=["negsim-odds-lever"])  # fmt: skip
         solara.Select("points", value=str(points), values=["3", "5", "7", "9", "11"],
                       on_value=lambda v: set_points(int(v)))  # fmt: skip
-        solara.Select("runs per point", value=str(reps), values=["50", "100", "200", "500"],
+        solara.Select("runs per point", value=str(reps), values=run_choices(50, 100, 200, 500),
                       on_value=lambda v: set_reps(int(v)))  # fmt: skip
     solara.Text(f"from {span[0]:g} to {span[1]:g}", classes=["negsim-lever-label"])
     solara.SliderRangeFloat("", value=tuple(span), min=lever.low, max=lever.high, step=lever.step,
-                            on_value=set_span)  # fmt: skip
+                            on_value=lambda v: set_chosen((lever.path, *v)))  # fmt: skip
     with solara.Row():
         solara.Button("Run", on_click=start, color="primary", disabled=odds_task.pending,
                       classes=["negsim-odds-run"])  # fmt: skip
@@ -312,7 +339,7 @@ def VersusPanel(state: AppState) -> None:
                       classes=["negsim-keep-a"])  # fmt: skip
         solara.Button("Keep the levers as B", on_click=lambda: state.setting_b.set(dict(state.values.value)),
                       classes=["negsim-keep-b"])  # fmt: skip
-        solara.Select("runs each", value=str(reps), values=["200", "500", "1000"],
+        solara.Select("runs each", value=str(reps), values=run_choices(200, 500, 1000),
                       on_value=lambda v: set_reps(int(v)))  # fmt: skip
     for name, setting in (("A", state.setting_a.value), ("B", state.setting_b.value)):
         text = "not set" if setting is None else (" ".join(board.overrides(setting)) or "the file")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 
 # Solara reads these when it is first imported. The CDN setting points at a closed loopback port:
 # every front-end file is served from solara-assets' copy on this machine, so a file missing from
@@ -30,8 +33,48 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765, quiet: bool = False) -> None:
-    """Run the app until interrupted (Ctrl-C)."""
+def local_url(host: str, port: int) -> str:
+    """The address this machine reaches the server at (a wildcard host listens on loopback too)."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/"
+
+
+def answers(url: str, timeout: float = 2.0) -> bool:
+    """Whether the server at `url` answers an HTTP request (any status), without a proxy."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except OSError:
+        return False
+
+
+def when_answering(url: str, then: Callable[[], None], every: float = 0.2) -> threading.Thread:
+    """Poll `url` in the background and call `then` once it answers: a link printed or opened
+    before that would give a teacher a refused connection."""
+
+    def poll() -> None:
+        while not answers(url):
+            time.sleep(every)
+        then()
+
+    thread = threading.Thread(target=poll, daemon=True, name="negsim-app-ready")
+    thread.start()
+    return thread
+
+
+def serve(
+    scenario: str,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    quiet: bool = False,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Run the app until interrupted (Ctrl-C); `on_ready` is called once the page answers."""
     os.environ.update(OFFLINE)  # before anything imports Solara
     os.environ[SCENARIO_ENV] = scenario
     import solara.server.settings
@@ -50,4 +93,6 @@ def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765, quiet: bool 
         log_level="warning" if quiet else "info",
         access_log=False,
     )
+    if on_ready is not None:
+        when_answering(local_url(host, port), on_ready)
     uvicorn.Server(config).run()

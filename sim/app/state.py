@@ -14,6 +14,7 @@ from typing import Any
 
 import solara
 
+from sim.analysis.utility_space import default_pair
 from sim.app.levers import LeverBoard, board_for, problems
 from sim.app.live import LiveRun
 from sim.app.server import SCENARIO_ENV
@@ -21,14 +22,6 @@ from sim.scenario.loading import ScenarioError
 from sim.scenario.models import Scenario
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
-
-
-def default_pair(spec: Scenario) -> tuple[str, str]:
-    """The utility-space pair shown first: the first two veto players of the most salient issue
-    (the single-run figure's rule)."""
-    from sim.analysis.utility_space import default_pair as pair
-
-    return pair(spec)
 
 
 class AppState:
@@ -46,12 +39,14 @@ class AppState:
         # negotiation it replaces is retired, so a controller still playing stops.
         self.live: solara.Reactive[solara.Reactive[LiveRun] | None] = solara.reactive(None)
         self.run_parameters: solara.Reactive[dict[str, Any]] = solara.reactive({})
-        self.interval = solara.reactive(800)  # milliseconds between rounds when playing
+        self.interval = solara.reactive(1000)  # ms between rounds when playing (the lesson says so)
         # Mesa's controller reads these as reactive variables (plain values fail when it steps).
         self.use_threads = solara.reactive(False)  # step and draw in turn
         self.render_interval = solara.reactive(1)  # draw every round
         self.pair: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)
-        self.last_lever = solara.reactive("")  # the lever moved last: what the odds panel offers
+        # The lever the odds panel offers: the number lever moved last (a seed, a switch or a
+        # strategy cannot be swept, so moving one keeps the offer), or the one picked there.
+        self.odds_lever = solara.reactive("")
         self.setting_a: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
         self.setting_b: solara.Reactive[dict[str, Any] | None] = solara.reactive(None)
         self.open(self.file.value)
@@ -71,6 +66,7 @@ class AppState:
         self.board = board
         self.file.value = file
         self.setting_a.value = self.setting_b.value = None
+        self.odds_lever.value = ""
         self.pair.value = default_pair(board.spec)
         self.set_values(board.defaults(), keep_round=False)
 
@@ -78,7 +74,8 @@ class AppState:
         """Move one lever: the negotiation is rebuilt and replayed to the round it had reached."""
         values = dict(self.values.value)
         values[path] = value
-        self.last_lever.value = path
+        if self.board is not None and self.board.lever(path).sweepable:
+            self.odds_lever.value = path
         if path.endswith(".strategy") and self.board is not None:
             # A new strategy starts from its own parameter's neutral value (or the file's).
             param = self.board.lever(f"{path}.param")

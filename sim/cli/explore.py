@@ -47,10 +47,14 @@ def explorer(
             except OSError:
                 raise ValueError(f"port {port} on {host} is in use: pass --port") from None
     url = f"http://{host}:{port}/"
-    typer.echo(f"negsim app: {scenario} at {url} (Ctrl-C to stop)")
-    if open_browser:
-        import threading
-        import webbrowser
+    typer.echo(f"negsim app: starting {scenario} (a few seconds)...")
 
-        threading.Timer(2.0, webbrowser.open, [url]).start()
-    serve(str(scenario), host, port)
+    def ready() -> None:
+        # Only now: the link answers when clicked (Solara takes seconds to start).
+        typer.echo(f"negsim app: ready: {scenario} at {url} (Ctrl-C to stop)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    serve(str(scenario), host, port, on_ready=ready)
