@@ -18,15 +18,10 @@ import numpy as np
 from sim.protocols.arrays import scenario_arrays
 from sim.record import Offer, RunRecord
 from sim.scenario.models import Actor, Issue, Scenario
+from sim.scenario.words import field_words, possessive, short_name
 
 CLOSE_CALL = 0.2  # an answer is "noisy" when its acceptance probability lies in [0.2, 0.8]
 NEAR = 0.1  # a value this close to an anchor is described as "near" it
-_PARAMETERS = {
-    "outside_option": "outside option",
-    "capability": "capability",
-    "patience": "patience δ",
-    "rationality": "rationality λ",
-}
 
 
 # --- words for numbers ----------------------------------------------------------------------
@@ -61,18 +56,6 @@ def _wants(spec: Scenario, issue: str, pref: Any) -> str:
     if pref.utilities is not None:
         return f'"{max(pref.utilities, key=pref.utilities.get)}" most'
     return _value(spec, issue, pref.ideal)
-
-
-def _name(spec: Scenario, actor: str) -> str:
-    """The display name without its gloss: 'Syria (transitional government)' → 'Syria'."""
-    from sim.plots.style import short_name  # cheap: matplotlib is imported only to draw
-
-    return short_name(spec, actor)
-
-
-def possessive(name: str) -> str:
-    """ "Russia's", "United States'"."""
-    return name + ("'" if name.endswith("s") else "'s")
 
 
 def _versus(a: float, b: float) -> tuple[str, str]:
@@ -199,7 +182,7 @@ def cast(spec: Scenario) -> list[str]:
                 continue
             share = pref.salience / sum(q.salience for q in actor.preferences.values())
             lines.append(
-                f"    {_name(spec, a)} wants {_wants(spec, key, pref)} (weight {share:.0%})"
+                f"    {short_name(spec, a)} wants {_wants(spec, key, pref)} (weight {share:.0%})"
             )
     if p.type == "expected_utility":
         return lines
@@ -243,7 +226,7 @@ def rule_words(spec: Scenario, key: str) -> str:
     its rule plus the consent it needs whatever the vote."""
     rule, veto = spec.rule_of(key), spec.issues[key].veto
     if rule.type == "unanimity":
-        return f"{_list(_name(spec, a) for a in veto)} to agree"
+        return f"{_list(short_name(spec, a) for a in veto)} to agree"
     weights = set(rule.voters.values())
     votes = (
         f"{rule.threshold:.0%} of the votes of {len(rule.voters)} voters"
@@ -253,7 +236,9 @@ def rule_words(spec: Scenario, key: str) -> str:
     if rule.members:
         votes += f" from at least {rule.members:.0%} of them"
     if veto:
-        votes += f", with the consent of {_list(_name(spec, a) for a in veto)} whatever the vote"
+        votes += (
+            f", with the consent of {_list(short_name(spec, a) for a in veto)} whatever the vote"
+        )
     return f"a qualified majority of {votes}"
 
 
@@ -267,15 +252,17 @@ def coalition_words(spec: Scenario, key: str, coalition: list[str]) -> str:
     votes = f"{held:g} of {sum(rule.voters.values()):g} votes"
     outside = [a for a in rule.voters if a not in coalition]
     if len(outside) < len(coalition):  # name the shorter list
-        against = f"all but {_list(_name(spec, a) for a in outside)}" if outside else "all voters"
+        against = (
+            f"all but {_list(short_name(spec, a) for a in outside)}" if outside else "all voters"
+        )
         return f"carried by {votes} ({against})"
-    return f"carried by {votes}: {_list(_name(spec, a) for a in coalition)}"
+    return f"carried by {votes}: {_list(short_name(spec, a) for a in coalition)}"
 
 
 def _recognition(spec: Scenario) -> str:
     p = spec.protocol
     if p.agenda_setter is not None:
-        first = f"{_name(spec, p.agenda_setter)} sets the agenda and proposes first; then "
+        first = f"{short_name(spec, p.agenda_setter)} sets the agenda and proposes first; then "
         return first + _turns(spec)
     return _turns(spec)
 
@@ -285,11 +272,11 @@ def _turns(spec: Scenario) -> str:
     if p.recognition == "capability":
         total = sum(a.capability for a in spec.actors.values())
         odds = ", ".join(
-            f"{_name(spec, k)} {a.capability / total:.0%}" for k, a in spec.actors.items()
+            f"{short_name(spec, k)} {a.capability / total:.0%}" for k, a in spec.actors.items()
         )
         return f"one party each round, drawn at random in proportion to capability ({odds})"
     order = p.order or list(spec.actors)
-    return "the parties take turns: " + ", ".join(_name(spec, a) for a in order)
+    return "the parties take turns: " + ", ".join(short_name(spec, a) for a in order)
 
 
 # --- the rounds -----------------------------------------------------------------------------
@@ -297,13 +284,13 @@ def event_lines(spec: Scenario, event: dict[str, Any]) -> list[str]:
     """What one fired event changed, value by value: "Russia's outside option 0.50 → 0.65"."""
     lines = [f"  NEWS: {event['name']}."]
     for c in event.get("changes", []):
-        who = _name(spec, c["actor"])
+        who = short_name(spec, c["actor"])
         if c["parameter"] == "ideal":
             what = f"{possessive(who)} ideal point on {spec.issues[c['issue']].label}"
         elif c["parameter"] == "salience":
             what = f"how much {who} cares about {spec.issues[c['issue']].label}: salience"
         else:
-            what = f"{possessive(who)} {_PARAMETERS[c['parameter']]}"
+            what = f"{possessive(who)} {field_words(c['parameter'])}"
         missing = "∞" if c["parameter"] == "rationality" else "none"
         before, after = (missing if v is None else f"{v:.2f}" for v in (c["before"], c["after"]))
         lines.append(f"    {what} {before} → {after}")
@@ -343,7 +330,7 @@ def answer_reason(spec: Scenario, who: str, a: dict[str, Any]) -> str:
 
 
 def _answer(spec: Scenario, who: str, a: dict[str, Any]) -> str:
-    name = _name(spec, who)
+    name = short_name(spec, who)
     if a["walkout"]:
         return (
             f"  {name} walks out: its outside option {a['threshold']:.2f} beats anything still on "
@@ -359,7 +346,7 @@ def round_lines(spec: Scenario, offer: Offer) -> list[str]:
     lines = [f"Round {offer.round + 1}:"]
     for event in offer.events:
         lines.extend(event_lines(spec, event))
-    lines.append(f"  {_name(spec, offer.proposer)} proposes:")
+    lines.append(f"  {short_name(spec, offer.proposer)} proposes:")
     for issue, value in offer.package.items():
         lines.append(f"    {spec.issues[issue].label}: {_value(spec, issue, value)}")
     for who, a in offer.answers.items():
@@ -368,7 +355,7 @@ def round_lines(spec: Scenario, offer: Offer) -> list[str]:
         a = offer.proposer_answer
         sure, floor = _versus(a["sure"], a["floor"])
         lines.append(
-            f"  {_name(spec, offer.proposer)} withdraws: settling only "
+            f"  {short_name(spec, offer.proposer)} withdraws: settling only "
             f"{_list(spec.issues[k].label for k in a['settlement'])} would leave it sure of "
             f"{sure} < its floor {floor}."
         )
@@ -399,12 +386,12 @@ def recap(spec: Scenario, record: RunRecord) -> list[str]:
     if record.agreed:
         lines.append(
             f"Every issue was agreed, the last in round {record.round + 1} on "
-            f"{possessive(_name(spec, record.proposer))} proposal."
+            f"{possessive(short_name(spec, record.proposer))} proposal."
         )
     else:
         cause = record.breakdown
         if cause.startswith("walkout:"):
-            cause = f"{_name(spec, cause.removeprefix('walkout:'))} walked out"
+            cause = f"{short_name(spec, cause.removeprefix('walkout:'))} walked out"
         elif cause == "deadline":
             cause = f"the deadline (round {spec.protocol.deadline}) passed"
         lines.append(f"No full agreement: {cause}; what was still open reverted.")
@@ -415,7 +402,7 @@ def recap(spec: Scenario, record: RunRecord) -> list[str]:
         said = f"{spec.issues[key].label}: {_value(spec, key, out.value)}"
         if out.agreed:
             who = proposer.get(key) or (record.proposer if out.round == record.round else "")
-            on = f" on {possessive(_name(spec, who))} proposal" if who else ""
+            on = f" on {possessive(short_name(spec, who))} proposal" if who else ""
             head = f"Settled in round {(out.round or 0) + 1}{on}:"
             carried = coalition_words(spec, key, out.coalition or [])
             said += f", {carried}" if carried else ""
@@ -441,13 +428,13 @@ def recap(spec: Scenario, record: RunRecord) -> list[str]:
         verdict = "gained" if g > 0.005 else "lost" if g < -0.005 else "broke even"
         why = f": {_why_lost(spec, record, a, fall[a])}" if verdict == "lost" else ""
         lines.append(
-            f"  {_name(spec, a)} {verdict}: {record.utilities[a]:.2f} against "
+            f"  {short_name(spec, a)} {verdict}: {record.utilities[a]:.2f} against "
             f"{fall[a].value:.2f} ({g:+.2f}){why}.".replace("-", "−")
         )
     for a, took in (record.took_outside or {}).items():
         if took:
             lines.append(
-                f"  {_name(spec, a)} takes its outside option ({record.utilities[a]:.2f}): not every "
+                f"  {short_name(spec, a)} takes its outside option ({record.utilities[a]:.2f}): not every "
                 "issue it vetoes was agreed, and the option is worth more to it than the outcome."
             )
     lines.extend(_textbook(spec, record))
@@ -522,7 +509,7 @@ def _textbook(spec: Scenario, record: RunRecord) -> list[str]:
     case = rubinstein_case(spec)
     if case is None:
         return []
-    first = possessive(_name(spec, case.first))
+    first = possessive(short_name(spec, case.first))
     d1, d2 = spec.actors[case.first].patience, spec.actors[case.second].patience
     got = record.issues[case.issue].value
     return [

@@ -229,8 +229,7 @@ def _strategy(s: Any) -> str:
 
 def _event(spec: Scenario, ev: Any) -> str:
     """An event in words: when it fires (rounds from 1) and what it changes."""
-    from sim.narration import possessive
-    from sim.plots.style import short_name
+    from sim.scenario.words import possessive, short_name
 
     when = (
         f"in round {ev.round + 1}"
@@ -255,6 +254,7 @@ def _event(spec: Scenario, ev: Any) -> str:
 
 def _sweep_sentence(r: Results) -> str:
     from sim.plots.outcomes import swept_parameters
+    from sim.scenario.words import parameter_phrase
 
     sweep = r.manifest.get("sweep") or {}
     runs = r.runs
@@ -262,7 +262,7 @@ def _sweep_sentence(r: Results) -> str:
     text = f"{len(runs)} runs ({failed} failed)"
     params = swept_parameters(r.ok)
     if params:
-        axes = "; ".join(f"{p.removeprefix('param.')} {_values(runs[p])}" for p in params)
+        axes = "; ".join(f"{parameter_phrase(p, r.spec)} {_values(runs[p])}" for p in params)
         text += f", sweeping {axes}"
         if sweep.get("design") not in (None, "grid"):
             text += f" ({sweep['design']} design, {r.ok.groupby(params).ngroups} points)"
@@ -287,9 +287,9 @@ def _values(column: Any) -> str:
 def findings(r: Results, found: Any = None) -> list[str]:
     """Plain-language statements computed from the runs, each with its 95% interval; `found` is
     the scenario discovery to quote (computed here when not given)."""
-    from sim.narration import possessive
     from sim.plots.compare import threshold_events
     from sim.plots.outcomes import agreement_table, mean_interval, swept_parameters
+    from sim.scenario.words import possessive
     from sim.stats import describe_proportion, wilson_interval
 
     ok, spec = r.ok, r.spec
@@ -367,7 +367,7 @@ def _textbook_finding(ok: Any, spec: Scenario) -> list[str]:
     """In the textbook case, the runs against Rubinstein's split and the finite-horizon one."""
     from sim.analysis.textbook import rubinstein_case
     from sim.plots.outcomes import mean_interval
-    from sim.plots.style import short_name
+    from sim.scenario.words import short_name
 
     case = rubinstein_case(spec)
     if case is None:
@@ -383,7 +383,8 @@ def _textbook_finding(ok: Any, spec: Scenario) -> list[str]:
 
 def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
     """How full agreement and the most-moved issue change from the lowest to the highest value."""
-    from sim.plots.outcomes import parameter_phrase, sweep_table
+    from sim.plots.outcomes import sweep_table
+    from sim.scenario.words import parameter_phrase
     from sim.stats import describe_proportion
 
     t = sweep_table(ok, spec, param)
@@ -507,7 +508,7 @@ def _gains(r: Results) -> str:
     """Who gains most and least against no deal, with intervals on the mean utilities."""
     from sim.narration import fallbacks
     from sim.plots.outcomes import mean_interval
-    from sim.plots.style import short_name
+    from sim.scenario.words import short_name
 
     fall = fallbacks(r.spec)
     rows = []

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.lines import Line2D
 
 from sim.plots.run import reference_marks
-from sim.plots.style import LIGHT, MIN_FONT, anchor_axis, colours_of, new_figure, short_name
+from sim.plots.style import LIGHT, MIN_FONT, anchor_axis, colours_of, new_figure
+from sim.scenario.words import parameter_label, parameter_phrase, short_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -315,8 +316,6 @@ def ends_figure(runs: pd.DataFrame, spec: Scenario, param: str, where: str) -> F
     from sim.plots.outcomes import (
         draw_sweep,
         ok_rows,
-        parameter_label,
-        parameter_phrase,
         sweep_table,
     )
     from sim.plots.style import SLIDE_WIDTH, TALLEST, ask

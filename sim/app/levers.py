@@ -17,12 +17,13 @@ from typing import Any
 
 from sim.scenario.loading import ScenarioError, load_scenario, read_document, validate_document
 from sim.scenario.models import Scenario
+from sim.scenario.words import field_words
 
 # Each strategy's one parameter a lever moves (equilibrium has none).
 STRATEGY_PARAMETER = {"concession": "e", "reciprocal": "beta"}
 STRATEGY_LABEL = {
-    "concession": "concession exponent e (below 1: Boulware, holds out)",
-    "reciprocal": "reciprocity β (share of concessions returned)",
+    "concession": f"{field_words('e')} (below 1: Boulware, holds out)",
+    "reciprocal": f"{field_words('beta')} (share of concessions returned)",
 }
 STRATEGY_RANGE = {"concession": (0.1, 4.0, 0.1), "reciprocal": (0.0, 2.0, 0.1)}
 
@@ -169,7 +170,7 @@ def board_for(path: str | Path) -> LeverBoard:
     levers.append(
         _number(
             "protocol.deadline",
-            "deadline (rounds)",
+            field_words("deadline"),
             group,
             p.deadline,
             1,
@@ -182,7 +183,7 @@ def board_for(path: str | Path) -> LeverBoard:
     levers.append(
         Lever(
             "protocol.recognition",
-            "who proposes",
+            field_words("recognition"),
             group,
             "choice",
             p.recognition,
@@ -193,7 +194,7 @@ def board_for(path: str | Path) -> LeverBoard:
     levers.append(
         Lever(
             "protocol.partial",
-            "partial agreements (issues close one by one)",
+            field_words("partial"),
             group,
             "switch",
             p.partial,
@@ -203,7 +204,7 @@ def board_for(path: str | Path) -> LeverBoard:
     levers.append(
         Lever(
             "run.seed",
-            "seed (which run of the dice)",
+            field_words("seed"),
             group,
             "seed",
             spec.run.seed,
@@ -223,7 +224,7 @@ def board_for(path: str | Path) -> LeverBoard:
         levers += [
             _number(
                 f"{base}.outside_option",
-                "outside option",
+                field_words("outside_option"),
                 who,
                 actor.outside_option,
                 0.0,
@@ -233,7 +234,14 @@ def board_for(path: str | Path) -> LeverBoard:
                 term="outside option",
             ),
             _number(
-                f"{base}.patience", "patience δ", who, actor.patience, 0.5, 1.0, 0.01, term="δ"
+                f"{base}.patience",
+                field_words("patience"),
+                who,
+                actor.patience,
+                0.5,
+                1.0,
+                0.01,
+                term="δ",
             ),
             Lever(
                 f"{base}.strategy",
@@ -261,7 +269,7 @@ def board_for(path: str | Path) -> LeverBoard:
             ),
             _number(
                 f"{base}.capability",
-                "capability",
+                field_words("capability"),
                 who,
                 actor.capability,
                 0.1,
@@ -271,7 +279,7 @@ def board_for(path: str | Path) -> LeverBoard:
             ),
             _number(
                 f"{base}.rationality",
-                "rationality λ",
+                field_words("rationality"),
                 who,
                 actor.rationality,
                 1.0,
@@ -282,7 +290,7 @@ def board_for(path: str | Path) -> LeverBoard:
             ),
             _number(
                 f"{base}.perception_noise",
-                "perception noise",
+                field_words("perception_noise"),
                 who,
                 actor.perception_noise,
                 0.0,

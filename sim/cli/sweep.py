@@ -258,7 +258,9 @@ def sensitivity(
         table, noise = _indices(spec, folder)
     from sim.sweep.design import index_warnings
 
-    warnings = index_warnings(table, spec.design, spec.samples, noise, spec.replications)
+    warnings = index_warnings(
+        table, spec.design, spec.samples, noise, spec.replications, spec.scenario
+    )
     if not quiet:
         _print_indices(table, method)
     for line in warnings:

@@ -163,7 +163,8 @@ def discover(
     mass_min: float = 0.05,
 ) -> Discovery:
     """PRIM, a classification tree and feature scores for `outcome` over the swept parameters."""
-    from sim.plots.outcomes import parameter_label, swept_parameters
+    from sim.plots.outcomes import swept_parameters
+    from sim.scenario.words import parameter_label
 
     ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
     params = swept_parameters(ok)

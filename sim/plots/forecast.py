@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.plots.style import MIN_FONT, ask, colours_of, neutral, new_axes, new_figure, short_name
+from sim.plots.style import MIN_FONT, ask, colours_of, neutral, new_axes, new_figure
+from sim.scenario.words import short_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -22,8 +22,8 @@ from sim.plots.style import (
     new_axes,
     new_figure,
     percent_axis,
-    short_name,
 )
+from sim.scenario.words import parameter_label, parameter_phrase, short_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,28 +134,6 @@ def rounds_distribution(runs: pd.DataFrame) -> pd.DataFrame:
 def swept_parameters(runs: pd.DataFrame) -> list[str]:
     """The `param.*` columns that take more than one value: the axes of the sweep."""
     return [c for c in runs.columns if c.startswith("param.") and runs[c].nunique() > 1]
-
-
-def parameter_phrase(column: str, spec: Scenario) -> str:
-    """A swept path as words in a sentence: 'param.actors.russia.outside_option' → "Russia's
-    outside option"."""
-    parts = column.removeprefix("param.").split(".")
-    if parts[0] == "actors" and len(parts) > 2 and parts[1] in spec.actors:
-        from sim.narration import possessive
-
-        return f"{possessive(short_name(spec, parts[1]))} " + " ".join(parts[2:]).replace("_", " ")
-    return "the " + parameter_label(column, spec)
-
-
-def parameter_label(column: str, spec: Scenario) -> str:
-    """A readable name for a swept path: 'param.actors.russia.outside_option' → 'Russia: outside
-    option'."""
-    parts = column.removeprefix("param.").split(".")
-    if parts[0] == "actors" and len(parts) > 2:
-        return f"{short_name(spec, parts[1])}: " + " ".join(parts[2:]).replace("_", " ")
-    if parts[0] == "issues" and len(parts) > 2 and parts[1] in spec.issues:
-        return f"{spec.issues[parts[1]].label}: " + " ".join(parts[2:]).replace("_", " ")
-    return " ".join(parts).replace("_", " ")
 
 
 def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:

@@ -21,8 +21,8 @@ from sim.plots.style import (
     colours_of,
     new_axes,
     new_figure,
-    short_name,
 )
+from sim.scenario.words import short_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

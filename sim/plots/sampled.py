@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.plots.outcomes import CONFIDENCE, ok_rows, parameter_label
-from sim.plots.style import LIGHT, MIN_FONT, NEUTRAL, colours_of, new_figure, short_name
+from sim.plots.outcomes import CONFIDENCE, ok_rows
+from sim.plots.style import LIGHT, MIN_FONT, NEUTRAL, colours_of, new_figure
+from sim.scenario.words import parameter_label, short_name
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,23 +16,6 @@ if TYPE_CHECKING:
     from sim.scenario.models import Scenario
 
 
-def outcome_words(outcome: str, spec: Scenario | None) -> str:
-    """An outcome column in the scenario's words: 'issue.basing.value' → 'the final value of
-    Russian basing (Tartus, Hmeimim)' (the column itself without a scenario)."""
-    if spec is None:
-        return outcome
-    from sim.discovery.outcome import Outcome
-
-    if outcome == "rounds":
-        return "how many rounds it takes"
-    words = Outcome(outcome, outcome).describe(spec)
-    if outcome.startswith("issue.") and outcome.endswith(".agreed"):
-        return f"whether {words.removesuffix(' agreed')} is agreed"
-    if words.startswith("final value"):
-        return "the " + words
-    return words if words != outcome else outcome.replace("_", " ")
-
-
 def draw_indices(
     group: Any, outcome: str, ax: Any = None, notes: list[str] = (), spec: Scenario | None = None
 ) -> Any:
@@ -40,7 +23,7 @@ def draw_indices(
     under the chart. Each value is printed past its whisker; on a figure of its own the title asks
     the figure's question. Given the scenario, parameters and the outcome carry its labels
     ('Russia: outside option') instead of their dotted paths."""
-    from sim.plots.outcomes import parameter_label
+    from sim.scenario.words import outcome_words, parameter_label
 
     own = ax is None
     fig, ax = new_axes(ax, size=(11, min(6.9, 2.6 + 0.6 * len(group))))
@@ -77,7 +60,7 @@ def draw_indices(
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, borderaxespad=0.2)
     ax.margins(x=0.12)
-    words = outcome_words(outcome, spec)
+    words = outcome_words(outcome, spec) if spec is not None else outcome
     if own:
         ask(fig, f"Which parameters matter most for {words}?")
     else:
@@ -96,12 +79,18 @@ def plot_sensitivity(
     scenario's labels when it is given."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    outcomes = [str(o) for o in table["outcome"].unique()]
+    from sim.scenario.words import outcome_words
+
+    def named(o: str) -> str:  # as index_warnings names it
+        return outcome_words(o, spec) if spec is not None else o
+
+    outcomes = [named(str(o)) for o in table["outcome"].unique()]
     general = [w for w in warnings if not any(w.startswith(f"{o}:") for o in outcomes)]
     paths = []
     for outcome, group in table.groupby("outcome", sort=False):
-        mine = [w for w in warnings if w.startswith(f"{outcome}:")]
-        noisy = [w for w in general if f"{outcome} (" in w or "--samples" in w]
+        name = named(str(outcome))
+        mine = [w for w in warnings if w.startswith(f"{name}:")]
+        noisy = [w for w in general if f"{name} (" in w or "--samples" in w]
         fig = draw_indices(group, str(outcome), notes=mine + noisy, spec=spec)
         path = folder / f"sensitivity_{str(outcome).replace('.', '_')}.png"
         fig.savefig(path)

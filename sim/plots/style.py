@@ -109,11 +109,6 @@ def neutral(i: int) -> str:
     return NEUTRALS[i % len(NEUTRALS)]
 
 
-def short_name(spec: Scenario, actor: str) -> str:
-    """An actor's display name without its parenthesised gloss: 'Syria (transitional…)' → 'Syria'."""
-    return spec.actors[actor].name.split(" (")[0] if actor in spec.actors else actor
-
-
 def scenario_style(i: int) -> dict[str, Any]:
     """Bar keywords (face colour, hatch, black edge) for the i-th scenario of a comparison."""
     face, hatch = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]

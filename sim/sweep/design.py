@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.scenario.models import Axis
+from sim.scenario.models import Axis, Scenario
+from sim.scenario.words import outcome_words, parameter_phrase
 
 
 def axis_levels(axis: Axis) -> np.ndarray:
@@ -178,7 +179,12 @@ def noise_share(means: np.ndarray, variances: np.ndarray, runs: np.ndarray) -> f
 
 
 def index_warnings(
-    table, design: str, samples: int, noise: dict[str, float] | None = None, reps: int = 1
+    table,
+    design: str,
+    samples: int,
+    noise: dict[str, float] | None = None,
+    reps: int = 1,
+    spec: Scenario | None = None,
 ) -> list[str]:
     """Plain warnings about a table of indices (one row per outcome and parameter, as
     `negsim sensitivity` writes it), each saying what to do instead:
@@ -187,19 +193,32 @@ def index_warnings(
       (intervals shrink as 1/√samples);
     - point means that are more than NOISY replication noise, with the --reps that would bring
       the share down to NOISY (it falls about as 1/reps), or, past one half, the plain statement
-      that the outcome hardly depends on the swept parameters."""
+      that the outcome hardly depends on the swept parameters.
+    Given the scenario, outcomes and parameters are named in its words (`sim.scenario.words`),
+    as the charts label them; each line about one outcome starts with its name and a colon."""
+
+    def param(p: str) -> str:
+        return parameter_phrase(p, spec) if spec is not None else p
+
+    def named(o: str) -> str:
+        return outcome_words(o, spec) if spec is not None else o
+
     out = []
     worst, where = 0.0, ""  # widest interval as a multiple of what is accepted, and its index
-    for outcome, group in table.groupby("outcome", sort=False):
+    for column, group in table.groupby("outcome", sort=False):
+        outcome = named(str(column))
         if design == "saltelli":
             problems = []
             for key in ("S1", "ST"):
                 for r in group.itertuples():
                     v, c = getattr(r, key), getattr(r, f"{key}_conf")
                     if v - c > 1 or v + c < 0:
-                        problems.append(f"{key} of {r.parameter} is {v:.2f} ± {c:.2f}")
+                        problems.append(f"{key} of {param(r.parameter)} is {v:.2f} ± {c:.2f}")
                     if c / WIDE > worst:
-                        worst, where = c / WIDE, f"±{c:.2f}, {key} of {r.parameter} for {outcome}"
+                        worst, where = (
+                            c / WIDE,
+                            f"±{c:.2f}, {key} of {param(r.parameter)} for {outcome}",
+                        )
             if problems:
                 out.append(f"{outcome}: " + "; ".join(problems) + ", outside [0, 1] beyond the "
                            "interval: these estimates are not yet usable.")  # fmt: skip
@@ -208,7 +227,7 @@ def index_warnings(
             for r in group.itertuples():
                 if scale > 0 and r.mu_star_conf / (WIDE * scale) > worst:
                     worst = r.mu_star_conf / (WIDE * scale)
-                    where = f"±{r.mu_star_conf:.3g} on μ* of {r.parameter} for {outcome}"
+                    where = f"±{r.mu_star_conf:.3g} on μ* of {param(r.parameter)} for {outcome}"
     if worst > 1:
         need = math.ceil(samples * worst**2 - 1e-9)  # no extra sample for rounding error
         if design == "saltelli":
@@ -224,7 +243,7 @@ def index_warnings(
     if noisy:
         share = max(noisy.values())
         need = math.ceil(reps * share * (1 - NOISY) / (NOISY * (1 - share)) - 1e-9)
-        names = ", ".join(f"{k} ({v:.0%})" for k, v in noisy.items())
+        names = ", ".join(f"{named(k)} ({v:.0%})" for k, v in noisy.items())
         out.append(
             f"Replication noise makes up more than {NOISY:.0%} of the variance of the design "
             f"points' means for {names}; it is credited to every parameter and inflates the "
@@ -232,7 +251,7 @@ def index_warnings(
         )
     flat = {k: v for k, v in noise.items() if v > 0.5}
     if flat:
-        names = ", ".join(f"{k} ({v:.0%})" for k, v in flat.items())
+        names = ", ".join(f"{named(k)} ({v:.0%})" for k, v in flat.items())
         out.append(
             f"Mostly replication noise (share of the variance of the design points' means): "
             f"{names}. Either these outcomes barely depend on the swept parameters or --reps "
