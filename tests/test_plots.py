@@ -563,6 +563,6 @@ def test_sensitivity_charts_speak_the_scenarios_words() -> None:
     assert title_of(fig).startswith("Which parameters matter most for the final value of "
                                      "Russian basing")  # fmt: skip
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert ticks == ["Russia: outside option", "Syria: patience"]
+    assert ticks == ["Russia: outside option", "Syria: patience δ"]  # as the app's lever says
     agreed = draw_indices(indices, "issue.extradition.agreed", spec=spec)
     assert "whether Assad's extradition is agreed" in title_of(agreed)
