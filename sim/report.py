@@ -262,7 +262,7 @@ def _sweep_sentence(r: Results) -> str:
     text = f"{len(runs)} runs ({failed} failed)"
     params = swept_parameters(r.ok)
     if params:
-        axes = "; ".join(f"{parameter_phrase(p, r.spec)} {_values(runs[p])}" for p in params)
+        axes = "; ".join(f"{parameter_phrase(p, r.spec)} {_values(runs, p)}" for p in params)
         text += f", sweeping {axes}"
         if sweep.get("design") not in (None, "grid"):
             text += f" ({sweep['design']} design, {r.ok.groupby(params).ngroups} points)"
@@ -271,12 +271,13 @@ def _sweep_sentence(r: Results) -> str:
     return text + "."
 
 
-def _values(column: Any) -> str:
+def _values(runs: Any, param: str) -> str:
     """A swept parameter's values: listed when few ('∈ {0.5, 0.6}'), else its range rounded to
     the digits it resolves ('from 0.40 to 0.90, 200 values'), as a sampled design has."""
     from sim.discovery import rounded
+    from sim.plots.outcomes import axis_values
 
-    values = sorted(column.unique())
+    values = axis_values(runs, param)
     if len(values) <= 12 or isinstance(values[0], str):  # names are always listed
         return "∈ {" + ", ".join(_shown(v) for v in values) + "}"
     width = values[-1] - values[0]

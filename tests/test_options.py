@@ -181,3 +181,57 @@ def test_a_categorical_axis_needs_a_named_field_and_a_design_without_order() -> 
     wrong = "actors.russia.patience=slow,fast"
     result = runner.invoke(app, ["sweep", str(OPTIONS), "--vary", wrong, "--out", "/dev/null"])
     assert result.exit_code == 2 and "actors.russia.patience" in result.stderr
+
+
+def _options_runs(order: list[str], reps: int = 20) -> pd.DataFrame:
+    """Made-up runs of basing_options swept over the basing reversion, its design points in
+    `order` (as a sweep lists them), every outcome drawn at random."""
+    spec = load_scenario(OPTIONS)
+    rng = np.random.default_rng(3)
+    basing = list(spec.issues["russian_basing"].anchors)  # the options' points on [0, 1]
+    rows = []
+    for point, name in enumerate(order):
+        for _ in range(reps):
+            row = {"point": point, "status": "ok", "param.issues.russian_basing.reversion": name,
+                   "agreed": rng.random() < 0.5}  # fmt: skip
+            for k in spec.issues:
+                row[f"issue.{k}.agreed"] = rng.random() < 0.5
+                row[f"issue.{k}.value"] = (
+                    rng.choice(basing) if k == "russian_basing" else rng.random()
+                )
+            row |= {f"utility.{a}": rng.random() for a in spec.actors}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_named_values_keep_the_sweeps_order_and_the_options_legend_hides_no_data() -> None:
+    from sim.plots.outcomes import sweep_figures, sweep_table
+    from sim.report import _values
+
+    spec = load_scenario(OPTIONS)
+    order = ["both bases", "full withdrawal", "Hmeimim air base only"]  # not alphabetical
+    runs = _options_runs(order)
+    column = "param.issues.russian_basing.reversion"
+    table = sweep_table(runs, spec, column)
+    assert list(table.sort_values("x", kind="stable")["x"].unique()) == order
+    assert _values(runs, column) == "∈ {" + ", ".join(f'"{name}"' for name in order) + "}"
+    figures = sweep_figures(runs, spec, column, "made-up runs")
+    fig = next(f for k, f in figures.items() if k.endswith("_values"))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()  # lay it out as saved
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.lines]
+    shown = [t.get_text().replace("\n", " ") for t in panels[-1].get_xticklabels()]
+    assert shown == order  # under the bottom panel, in the sweep's order
+    # No legend lies over a panel that shows data, and every such panel keeps a readable size
+    # (an inch is about the least that shows three anchor labels of one line each).
+    renderer = fig.canvas.get_renderer()
+    legends = [leg for leg in [fig.legends, [ax.get_legend() for ax in fig.axes]] for leg in leg]
+    legends = [leg for leg in legends if leg is not None]
+    assert legends, "the options' legend is drawn"
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        assert not any(box.overlaps(ax.get_window_extent(renderer)) for ax in panels)
+    for ax in panels:
+        width, height = ax.get_window_extent(renderer).size / fig.dpi
+        assert width > 2.5 and height > 1.0, (ax.get_title(), width, height)

@@ -136,12 +136,24 @@ def swept_parameters(runs: pd.DataFrame) -> list[str]:
     return [c for c in runs.columns if c.startswith("param.") and runs[c].nunique() > 1]
 
 
+def axis_values(runs: pd.DataFrame, param: str) -> list[Any]:
+    """A swept parameter's values in the order of its axis: numbers ascending, names (an issue's
+    options, a recognition rule) in the order the sweep listed them, which is the order of its
+    design points, never alphabetical."""
+    column = runs[param]
+    if column.map(lambda v: isinstance(v, str)).any():
+        ordered = runs.sort_values("point", kind="stable") if "point" in runs else runs
+        return list(dict.fromkeys(ordered[param]))
+    return sorted(column.unique())
+
+
 def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
     """Outcome statistics at each value of one swept parameter, in long form.
 
     Columns: x, quantity ("agreed" | "issue.<k>.agreed" | "issue.<k>.value" | "utility.<a>" |
     "issue.<k>.option.<name>" for an issue of named options), kind ("probability": Wilson
-    interval, "mean": bootstrap interval), estimate, lo, hi, n.
+    interval, "mean": bootstrap interval), estimate, lo, hi, n. Named values of x are an
+    ordered categorical in the axis order (`axis_values`), so sorting by x keeps that order.
     """
     import pandas as pd
 
@@ -158,7 +170,9 @@ def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
             )
             flags.append(f"issue.{k}.option.{name}")
     rows = []
-    for x, group in ok.groupby(param, sort=True):
+    groups = dict(tuple(ok.groupby(param, sort=False)))
+    for x in axis_values(ok, param):
+        group = groups[x]
         n = len(group)
         for col in flags:
             k = int(group[col].astype(bool).sum())
@@ -169,16 +183,20 @@ def sweep_table(runs: pd.DataFrame, spec: Scenario, param: str) -> pd.DataFrame:
             rows.append(dict(x=x, quantity=col, kind="mean", estimate=m, lo=lo, hi=hi))
         for row in rows[-len(flags) - len(means) :]:
             row["n"] = n
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if len(table) and isinstance(table["x"].iloc[0], str):
+        table["x"] = pd.Categorical(table["x"], categories=axis_values(ok, param), ordered=True)
+    return table
 
 
 def heatmap_table(runs: pd.DataFrame, px: str, py: str, column: str) -> pd.DataFrame:
     """Mean of `column` (a 0/1 flag gives a probability) on the grid of two swept parameters:
     rows are values of `py`, columns values of `px`."""
     ok = ok_rows(runs)
-    return ok.assign(_v=ok[column].astype(float)).pivot_table(
+    grid = ok.assign(_v=ok[column].astype(float)).pivot_table(
         index=py, columns=px, values="_v", aggfunc="mean"
     )
+    return grid.reindex(index=axis_values(ok, py), columns=axis_values(ok, px))
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -412,9 +430,11 @@ def draw_heatmap(grid: pd.DataFrame, ax: Any = None, title: str = "", cbar: str 
     return fig
 
 
-def _figure_legend(fig: Figure, axes: Any, where: Any = None, ncols: int = 0) -> None:
+def _figure_legend(
+    fig: Figure, axes: Any, where: Any = None, ncols: int = 0, title: str | None = None
+) -> None:
     """One legend for a grid of panels, collecting every distinct label once: in `where` (a
-    spare panel) when given, else under the panels."""
+    spare panel) when given, else under the panels; never over data."""
     entries: dict[str, Any] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -422,10 +442,11 @@ def _figure_legend(fig: Figure, axes: Any, where: Any = None, ncols: int = 0) ->
     if where is not None:
         where.set_visible(True)
         where.axis("off")
-        where.legend(entries.values(), entries.keys(), loc="center", ncols=ncols or 1)
+        where.legend(entries.values(), entries.keys(), loc="center", ncols=ncols or 1,
+                     title=title)  # fmt: skip
         return
     fig.legend(entries.values(), entries.keys(), loc="outside lower center",
-               ncols=ncols or min(4, len(entries)))  # fmt: skip
+               ncols=ncols or min(4, len(entries)), title=title)  # fmt: skip
 
 
 def spread(values: list[float], gap: float) -> list[float]:
@@ -586,19 +607,25 @@ def _sweep_values(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
     for ax, k in zip(axes, keys, strict=False):
         if spec.issues[k].options is None:
             draw_sweep(table, f"issue.{k}.value", ax=ax)
-            anchor_axis(ax, spec.issues[k].anchors, width=30)
+            anchor_axis(ax, spec.issues[k].anchors, width=18 if rows <= 2 else 24,
+                        lines=2 if rows <= 2 else 1)  # fmt: skip
         else:  # named options have no mean: the probability of each instead
             for j, name in enumerate(spec.issues[k].options):
                 draw_sweep(table, f"issue.{k}.option.{name}", ax=ax, label=name,
                            linestyle=["-", "--", ":", "-."][j % 4])  # fmt: skip
             percent_axis(ax, "y")
-            ax.legend(fontsize=MIN_FONT, loc="best", title="probability of each option")
-        ax.set_title(_wrap(spec.issues[k].label, 30), fontsize=MIN_FONT + 1)
+        ax.set_title(_wrap(spec.issues[k].label, 44), fontsize=MIN_FONT + 1)
     for ax in axes[len(keys) :]:
         ax.set_visible(False)
-    for ax in axes[: len(keys)][-cols:]:
-        ax.set_xlabel(_wrap(xlabel, 28))
+    named = [spec.issues[k].label for k in keys if spec.issues[k].options is not None]
+    if named:  # the options' legend in the spare panel, else under the panels: never on data
+        spare = axes[len(keys)] if len(keys) < len(axes) else None
+        _figure_legend(fig, axes[: len(keys)], spare, title=_wrap(
+            f"probability of each option ({', '.join(named)})", 34))  # fmt: skip
+    for ax in axes[: len(keys)][-cols:]:  # the lowest panel of each column shows the values
         ax.tick_params(axis="x", labelbottom=True)
+    for ax in axes[(rows - 1) * cols : len(keys)]:  # named under the bottom row only: a label
+        ax.set_xlabel(_wrap(xlabel, 40))  # in a gap between rows would cost panels height
     return fig
 
 

@@ -168,20 +168,33 @@ def label_bars(ax: Any, bars: Any, values: Iterable[float], fmt: str = "{:.0%}",
 
 
 def anchor_axis(
-    ax: Any, anchors: dict[float, str], axis: str = "y", width: int = 22, numbers: bool = True
+    ax: Any,
+    anchors: dict[float, str],
+    axis: str = "y",
+    width: int = 22,
+    numbers: bool = True,
+    lines: int | None = None,
 ) -> None:
     """Label an issue axis with its anchors ('0.5: reduced presence…'), wrapped to `width`
-    characters; `numbers=False` shows the names alone (an issue of named options has no scale)."""
+    characters and, given `lines`, cut to that many lines with '…' (so a long anchor cannot
+    squeeze a small panel); `numbers=False` shows the names alone (named options have no scale)."""
     import textwrap
 
     ticks = list(anchors)
-    labels = [
-        (f"{p:g}: " if numbers else "") + textwrap.fill(text, width, break_long_words=False)
-        for p, text in anchors.items()
-    ]
+    labels = []
+    for p, text in anchors.items():
+        rows = textwrap.wrap((f"{p:g}: " if numbers else "") + text, width, break_long_words=False)
+        if lines is not None and len(rows) > lines:
+            rest = textwrap.shorten(" ".join(rows[lines - 1 :]), width, placeholder="…")
+            rows = [*rows[: lines - 1], rest]
+        labels.append("\n".join(rows))
     if axis == "y":
         ax.set_yticks(ticks, labels)
         ax.set_ylim(-0.05, 1.05)
+        # The labels at the ends hang inside the axis, not into the title or the panel below.
+        for tick, label in zip(ticks, ax.get_yticklabels(), strict=True):
+            if "\n" in label.get_text() and tick in (min(ticks), max(ticks)):
+                label.set_verticalalignment("top" if tick == max(ticks) else "bottom")
     else:
         ax.set_xticks(ticks, labels)
         ax.set_xlim(-0.1, 1.1)

@@ -28,7 +28,7 @@ FIELDS = {
     "beta": "reciprocity β",
     "ideal": "ideal",
     "salience": "salience",
-    "reversion": "reversion (the outcome without a deal)",
+    "reversion": "reversion (no-deal outcome)",
     "hazard": "chance each round",
     "round": "round",
 }
