@@ -79,3 +79,17 @@ def test_sensitivity_warnings_name_no_dotted_path_and_stay_with_their_chart(
     sensitivity.plot_sensitivity(table, tmp_path, lines, spec)
     assert any("outside [0, 1]" in n for n in captured["agreed"])
     assert not any("outside [0, 1]" in n for n in captured["issue.russian_basing.value"])
+
+
+def test_the_reports_sweep_sentence_names_the_parameter_in_words(spec) -> None:
+    from types import SimpleNamespace
+
+    from sim.report import _sweep_sentence
+
+    runs = pd.DataFrame({"point": [0, 0, 1, 1], "status": "ok",
+                         "param.actors.russia.outside_option": [0.5, 0.5, 0.6, 0.6]})  # fmt: skip
+    sweep = {"design": "grid", "replications": 2, "seed": 7}
+    r = SimpleNamespace(spec=spec, manifest={"sweep": sweep}, runs=runs, ok=runs)
+    text = _sweep_sentence(r)
+    assert "sweeping Russia's outside option ∈ {0.5, 0.6}" in text, text
+    assert not DOTTED.search(text), text
