@@ -36,6 +36,7 @@ def test_paths_read_as_the_scenarios_names(spec) -> None:
     # A unit belongs on an axis, not inside a sentence.
     assert parameter_label("protocol.deadline", spec) == "deadline (rounds)"
     assert parameter_phrase("param.protocol.deadline", spec) == "the deadline"
+    assert parameter_phrase("protocol.rule.threshold", spec) == "the qualified majority"
     assert outcome_words("issue.russian_basing.agreed", spec) == f"whether {basing} is agreed"
     assert outcome_words("utility.us", spec) == "United States' utility"
 

@@ -30,6 +30,8 @@ FIELDS = {
     "salience": "salience",
     "reversion": "reversion (no-deal outcome)",
     "hazard": "chance each round",
+    "threshold": "qualified majority (share of the votes)",
+    "members": "qualified majority (share of the voters)",
     "round": "round",
 }
 
@@ -69,7 +71,7 @@ def _parts(column: str, spec: Scenario) -> tuple[str, str, str]:
     if parts[0] == "events" and len(parts) == 3 and parts[1].isdigit():
         i = int(parts[1])
         return (spec.events[i].name if i < len(spec.events) else f"event {i + 1}"), field, ""
-    if parts[0] in ("protocol", "run") and len(parts) == 2:
+    if parts[0] in ("protocol", "run"):  # protocol.rule.threshold: the rule's own field
         return "", field, ""
     return "", " ".join(parts).replace("_", " "), ""
 
