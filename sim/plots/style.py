@@ -186,6 +186,7 @@ def anchor_axis(
         rows = textwrap.wrap((f"{p:g}: " if numbers else "") + text, width, break_long_words=False)
         if lines is not None and len(rows) > lines:
             rest = textwrap.shorten(" ".join(rows[lines - 1 :]), width, placeholder="…")
+            rest = rest[:-1].rstrip(",;: ") + "…"  # 'presence…', never 'presence,…'
             rows = [*rows[: lines - 1], rest]
         labels.append("\n".join(rows))
     if axis == "y":
