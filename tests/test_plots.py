@@ -566,3 +566,31 @@ def test_sensitivity_charts_speak_the_scenarios_words() -> None:
     assert ticks == ["Russia: outside option", "Syria: patience δ"]  # as the app's lever says
     agreed = draw_indices(indices, "issue.extradition.agreed", spec=spec)
     assert "whether Assad's extradition is agreed" in title_of(agreed)
+
+
+def test_fifteen_council_members_stack_their_names_without_overlap_above_an_honest_axis() -> None:
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    from sim.plots.outcomes import issue_figure
+
+    spec = load_scenario(ROOT / "scenarios" / "unsc_resolution.yaml")
+    data = pd.DataFrame({"value": [0.0, 0.25], "agreed": [0.9, 0.02], "reverted": [0.08, 0.0]})
+    fig = issue_figure(data, spec, "icc_referral", "made-up runs")
+    FigureCanvasAgg(fig).draw()
+    low, high = fig.axes[0].get_ylim()
+    assert low == 0 and high >= 0.98  # the axis starts at 0 and holds the tallest bar
+    renderer = fig.canvas.get_renderer()
+    names = [t for t in fig.axes[0].texts if isinstance(t, Annotation) and t.get_text() in
+             {m.name.split(" (")[0] for m in spec.actors.values()}]  # fmt: skip
+    wanting = [
+        a
+        for a in spec.actors.values()
+        if a.preferences.get("icc_referral") and a.preferences["icc_referral"].salience > 0
+    ]
+    assert len(names) == len(wanting) >= 15  # the 15 members (and Syria) each name a wish
+    boxes = [t.get_window_extent(renderer) for t in names]
+    touching = [(names[i].get_text(), names[j].get_text()) for i in range(len(boxes))
+                for j in range(i) if boxes[i].overlaps(boxes[j])]  # fmt: skip
+    assert touching == []

@@ -227,24 +227,25 @@ def draw_value_distribution(
         label_bars(ax, bars, total, least=0.01)
     else:
         ax.bar(x, total, width, label=label, **bar)
-    rows = draw_positions(spec, issue, ax, names=names) if markers else 0
+    depth = draw_positions(spec, issue, ax, names=names) if markers else 0.0
     named = spec.issues[issue].options is not None
     anchor_axis(ax, spec.issues[issue].anchors, axis="x", width=wrap, numbers=not named)
     # The tallest bar and its label stay below the stacked triangles along the top.
-    room = 0.84 - (0.1 if names else 0.07) * max(rows - 1, 0)
+    room = 0.84 - depth
     percent_axis(ax, "y", top=max(0.1, min(1.0, float(np.max(total, initial=0.0)))) / room)
     ax.set_title(_wrap(spec.issues[issue].label, 30), fontsize=MIN_FONT + 1)
     return fig
 
 
-def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> int:
+def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> float:
     """Each actor's ideal point on an issue (a triangle in its colour along the top of the axes,
-    named beside it with `names`; actors who share a point are stacked) and the reversion point
-    (a dashed line). Returns how many rows of triangles it stacked."""
+    named beside it with `names`; actors whose triangles or names would touch are stacked) and
+    the reversion point (a dashed line). Returns how far below the top row (a fraction of the
+    axes' height) the stack reaches: rows close up so that it never takes more than half."""
     colours = colours_of(spec)
-    placed: list[tuple[float, int]] = []
-    near = 0.2 if names else 0.001  # named triangles need room for the name beside them
     options = spec.issues[issue].options
+    marks: list[tuple[str, float, int]] = []  # actor, point, row
+    spans: list[tuple[float, float, int]] = []  # what each row's marks and names cover
     for a, actor in spec.actors.items():
         pref = actor.preferences.get(issue)
         if pref is None or pref.salience <= 0:
@@ -252,11 +253,19 @@ def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> 
         point = pref.ideal
         if pref.utilities is not None and options is not None:  # its best option
             point = options.index(max(options, key=pref.utilities.get)) / (len(options) - 1)
+        # A name runs right of its triangle (left near the right edge): about 0.022 of the
+        # axis a letter, in bold at the presentation font on a slide-wide figure.
+        reach = 0.04 + 0.022 * len(short_name(spec, a)) if names else 0.0005
+        lo, hi = (point - 0.0005, point + reach) if point < 0.8 else (point - reach, point + 0.0005)
         level = 0
-        while any(lv == level and abs(x - point) < near for x, lv in placed):
+        while any(lv == level and lo < end and start < hi for start, end, lv in spans):
             level += 1
-        placed.append((point, level))
-        y = 0.97 - (0.1 if names else 0.07) * level  # axes fraction: along the top
+        spans.append((lo, hi, level))
+        marks.append((a, point, level))
+    rows = 1 + max((level for *_, level in marks), default=0)
+    step = min(0.1 if names else 0.07, 0.5 / max(rows - 1, 1))
+    for a, point, level in marks:
+        y = 0.97 - step * level  # axes fraction: along the top
         ax.plot(point, y, "v", color=colours[a], ms=12, markeredgecolor="black",
                 markeredgewidth=0.7, clip_on=False, transform=ax.get_xaxis_transform(),
                 label=f"wants: {short_name(spec, a)}")  # fmt: skip
@@ -268,7 +277,7 @@ def draw_positions(spec: Scenario, issue: str, ax: Any, names: bool = False) -> 
                         xycoords=ax.get_xaxis_transform(), annotation_clip=False)  # fmt: skip
     ax.axvline(spec.issues[issue].reversion_value, color="black", ls="--", lw=1.5,
                label="no-deal value")  # fmt: skip
-    return 1 + max((level for _, level in placed), default=0)
+    return step * (rows - 1)
 
 
 def draw_agreement(
