@@ -601,7 +601,9 @@ def _sweep_agreement(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     fig.supylabel("probability agreed", fontsize=MIN_FONT + 2)
-    for ax in axes[-cols:]:
+    for ax in axes[: len(panels)][-cols:]:  # the lowest panel of each column shows the values
+        ax.tick_params(axis="x", labelbottom=True)
+    for ax in axes[(rows - 1) * cols : len(panels)]:  # named under the bottom row only
         ax.set_xlabel(_wrap(xlabel, 28))
     return fig
 
