@@ -343,7 +343,7 @@ def sensitivity_example(ex: Execution) -> list[str]:
     index = _number(
         r"sobol indices: agreed.*?outside_option\W+(-?[\d.]+ ± [\d.]+)", out.replace("\n", " ")
     )
-    s1 = re.search(r"S1 of actors.syria.patience is (-?[\d.]+) ± ([\d.]+)", out)
+    s1 = re.search(r"S1 of Syria's patience δ is (-?[\d.]+) ± ([\d.]+)", out)
     assert s1, out
     return [
         f"(`{index}`",
