@@ -364,13 +364,13 @@ def discovery_example(ex: Execution) -> list[str]:
     leaves = re.findall(r"^  (.*): density ([\d.]+), coverage", out, flags=re.M)
     scores = dict(re.findall(r"^  (.*): ([\d.]+)$", out.split("Feature scores")[1], flags=re.M))
     band = re.fullmatch(
-        r"Russia: outside option between ([\d.]+) and ([\d.]+) and Syria: patience ≥ ([\d.]+)",
+        r"Russia: outside option between ([\d.]+) and ([\d.]+) and Syria: patience δ ≥ ([\d.]+)",
         leaves[2][0],
     )
     assert box and band and leaves[0][0].startswith("Russia: outside option ≥"), out
     extradition = ex.output("--box 12")
     limits = re.findall(
-        r"^  (Russia: outside option|Syria: patience) (\S+ [\d.]+)  \(quasi-p (.*?)\)",
+        r"^  (Russia: outside option|Syria: patience δ) (\S+ [\d.]+)  \(quasi-p (.*?)\)",
         extradition,
         flags=re.M,
     )
@@ -379,7 +379,7 @@ def discovery_example(ex: Execution) -> list[str]:
         f"{_number(r'\(([\d.]+%)\) at', out)} of the {n:,} runs",
         f"*outside option {limit}* (density {box.group(2)}, coverage {box.group(1)}",
         f"*outside option ≥ {leaves[0][0].split('≥ ')[1]}* (density {leaves[0][1]})",
-        f"{scores['Russia: outside option']} for the outside option, {scores['Syria: patience']} for"
+        f"{scores['Russia: outside option']} for the outside option, {scores['Syria: patience δ']} for"
         f" Syria's patience and {scores['Turkey: capability']} for Turkey's capability",
         f"band {band.group(1)}–{band.group(2)} of the outside option (density {leaves[2][1]} where"
         f" Syria's patience is ≥ {band.group(3)})",

@@ -140,7 +140,7 @@ def test_a_sampled_design_reports_discovery_not_end_samples(tmp_path) -> None:
     # Box limits carry the digits the range resolves (2 for 0.3–0.95, 3 for 0.8–0.99), no more.
     for number in re.findall(r"outside option [≤≥] (\d+\.\d+)", text):
         assert len(number.split(".")[1]) == 2
-    for number in re.findall(r"patience [≤≥] (\d+\.\d+)", text):
+    for number in re.findall(r"patience δ [≤≥] (\d+\.\d+)", text):  # as the lever names it
         assert len(number.split(".")[1]) == 3
     # one figure per issue (5), agreement, utilities, rounds; for each of the 2 parameters the
     # 3 sampled questions (agreement, values, utilities); the pair plot; discovery's 2 figures
