@@ -324,7 +324,7 @@ def answer_reason(spec: Scenario, who: str, a: dict[str, Any]) -> str:
         reason += f" (against the odds: it rejects such an offer with probability {1 - p:.2f})"
     if max(u, thr) > 1 and math.isfinite(thr):
         reason += (
-            f"; above 1 because of {possessive(_name(spec, who))} linkage bonus (see the cast)"
+            f"; above 1 because of {possessive(short_name(spec, who))} linkage bonus (see the cast)"
         )
     return reason
 
