@@ -56,68 +56,6 @@ li { margin: .25em 0; }
 }
 """
 
-GLOSSARY = {
-    "negotiation (run)": "One simulated negotiation from the first offer to agreement or the "
-    "deadline. Runs differ by their random seed: who is recognised to propose, noisy answers, "
-    "misperceptions and whether a hazard event fires.",
-    "issue": "One dimension of the deal, scored from 0 to 1; the anchors name points on the "
-    "scale (for Russian basing, 0 is full withdrawal and 1 the current long lease).",
-    "veto player": "A party whose consent an issue needs; the issue is agreed only when every "
-    "veto player accepts.",
-    "reversion (no-deal value)": "The value an issue takes if it is not agreed by the "
-    "deadline (or when a veto player walks out).",
-    "full agreement": "Every issue agreed, none reverted.",
-    "utility": "How good an outcome is for a party: 1 when every issue is at its ideal point, "
-    "less the further away they are, weighted by its salience. Linkage can lift it above 1.",
-    "ideal point": "The value of an issue a party wants most.",
-    "salience (weight)": "How much a party cares about an issue, relative to its other issues "
-    "(normalised to add up to 1 for each party).",
-    "linkage (γ)": "A term that makes two issues worth more (γ > 0) or less (γ < 0) to a party "
-    "when both are high; the only reason a utility can exceed 1.",
-    "outside option": "What a party can get away from the table (Russia's African "
-    "alternative). A party whose outside option beats anything still on offer walks out.",
-    "fallback (disagreement payoff)": "What a party gets with no deal: the better of its "
-    "outside option and the utility of every issue at its reversion.",
-    "patience (δ)": "How much a result one round later is worth to a party, as a share of its "
-    "value now (0.95: 5% less each round). Impatient parties concede sooner.",
-    "threshold": "The least utility a party accepts in a round: the best of its outside option, "
-    "the no-deal outcome at the deadline (discounted) and what it expects from holding out.",
-    "concession strategy (Boulware, linear, conceder)": "How fast a party lowers its demands "
-    "as the deadline nears (Faratin et al. 1998): Boulware (e < 1) holds out then concedes "
-    "late; linear (e = 1) steadily; conceder (e > 1) early.",
-    "reciprocal strategy": "A party that concedes in proportion to what the others concede.",
-    "equilibrium strategy": "Subgame-perfect play by backward induction (two parties, one "
-    "issue), which tends to Rubinstein's split as the deadline grows.",
-    "rationality (λ)": "How consistently a party answers: with finite λ it accepts with "
-    "probability σ(λ·(utility − threshold)), so close calls can go either way.",
-    "risk attitude (ρ)": "The curvature of a party's utility on each issue: 1 linear, 2 "
-    "quadratic (small departures from the ideal cost little, large ones a lot).",
-    "perception noise": "How wrongly a party sees the others' ideal points and saliences "
-    "(drawn once per run).",
-    "capability": "A party's power; with recognition by capability, stronger parties propose "
-    "more often.",
-    "recognition": "Who proposes each round: in turn (rotation), or at random in proportion to "
-    "capability (Baron–Ferejohn).",
-    "deadline": "The number of rounds after which open issues revert.",
-    "partial agreements": "When on, each issue closes as soon as its own veto players accept.",
-    "event": "A shock during the talks, at a fixed round or with a chance each round (hazard), "
-    "that changes a party's parameters or imposes a value on an issue.",
-    "sweep, design point, replication": "A sweep runs the scenario at several values of one or "
-    "more parameters (design points), many times each (replications).",
-    "seed": "The number that fixes every random draw: the same seed gives the same results on "
-    "any machine and with any number of workers.",
-    "95% interval (95% CI)": "A range that would contain the true value in 95% of repeated "
-    "studies: for shares the Wilson score interval, for means a percentile bootstrap, for "
-    "differences of shares Newcombe's interval. A difference is clear when its interval "
-    "excludes zero.",
-    "Pareto frontier": "The outcomes no party can improve on without making another worse off.",
-    "Nash bargaining solution": "The outcome that maximises the product of every party's gain "
-    "over its fallback.",
-    "expected-utility model": "Bueno de Mesquita's forecasting model, as read by Scholz et al. "
-    "(2011): each issue's forecast is the weighted median after rounds of challenges; it has "
-    "no vetoes and no deadline.",
-}
-
 
 def e(text: Any) -> str:
     """HTML-escaped text."""
@@ -290,7 +228,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
     the scenario discovery to quote (computed here when not given)."""
     from sim.plots.compare import threshold_events
     from sim.plots.outcomes import agreement_table, mean_interval, swept_parameters
-    from sim.scenario.words import possessive
+    from sim.scenario.words import possessive, short_name
     from sim.stats import describe_proportion, wilson_interval
 
     ok, spec = r.ok, r.spec
@@ -324,9 +262,11 @@ def findings(r: Results, found: Any = None) -> list[str]:
         row = table.loc[k]
         parts.append(f"it is agreed (not reverted) in {describe_proportion(row.p, row.lo, row.hi)}")
         out.append("; ".join(parts) + ".")
-    for a, actor in spec.actors.items():
+    for a in spec.actors:
         m, lo, hi = mean_interval(ok[f"utility.{a}"].to_numpy(dtype=float))
-        out.append(f"{possessive(actor.name)} mean utility is {m:.2f} (95% CI {lo:.2f}–{hi:.2f}).")
+        out.append(
+            f"{possessive(short_name(spec, a))} mean utility is {m:.2f} (95% CI {lo:.2f}–{hi:.2f})."
+        )
     agreed = ok[ok["agreed"].astype(bool)]
     if len(agreed):
         m, lo, hi = mean_interval(agreed["round"].to_numpy(dtype=float))
@@ -598,9 +538,11 @@ def _full_agreement_compared(results: list[Results], table: Any) -> str:
 
 # --- the glossary and the provenance ---------------------------------------------------------
 def glossary_html() -> str:
-    """Every term the report uses, defined in plain words."""
+    """Every term the report uses, defined in plain words (sim.glossary, shared with the app)."""
+    from sim.glossary import TERMS
+
     items = "".join(
-        f"<div><dt>{e(term)}</dt><dd>{e(text)}</dd></div>" for term, text in GLOSSARY.items()
+        f"<div><dt>{e(term)}</dt><dd>{e(text)}</dd></div>" for term, text in TERMS.items()
     )
     return f'<dl class="glossary">{items}</dl>'
 

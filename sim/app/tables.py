@@ -6,8 +6,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from sim.app.about import GLOSSARY, blocks
+from sim.app.about import blocks
 from sim.app.live import IssueStatus, RoundView
+from sim.glossary import TERMS
 
 
 def table(header: list[str], rows: list[list[Any]], css: str, row_css: list[str] | None = None):
@@ -80,7 +81,7 @@ def text_html(text: str) -> str:
 def glossary_html() -> str:
     """Every term the app shows, with its meaning."""
     rows = "".join(
-        f"<dt>{escape(term)}</dt><dd>{escape(meaning)}</dd>" for term, meaning in GLOSSARY.items()
+        f"<dt>{escape(term)}</dt><dd>{escape(meaning)}</dd>" for term, meaning in TERMS.items()
     )
     return f'<dl class="negsim-glossary">{rows}</dl>'
 
