@@ -146,8 +146,10 @@ print(json.dumps({"rss": out, "peak": peak}))
 def run_in(tree: Path, snippet: str, *args: str) -> dict[str, Any]:
     """Run `snippet` with the `sim` package of `tree` (its working directory) in a fresh process."""
     out = subprocess.run(
-        [sys.executable, "-c", snippet, *args], cwd=tree, capture_output=True, text=True, check=True
+        [sys.executable, "-c", snippet, *args], cwd=tree, capture_output=True, text=True
     )
+    if out.returncode:
+        sys.exit(f"the snippet failed in {tree}:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
