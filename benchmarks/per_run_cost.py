@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from search_scaling import ROOT, before_tree, run_in, scenario
 
