@@ -8,6 +8,8 @@ open issue accepts or rejects it. The agents are thin: the maths is in `sim.payo
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from typing import Any
 
@@ -328,17 +330,18 @@ class BargainingModel(mesa.Model):
             seen = self._grid_table(proposer)
             seen_d = self._seen_disagreement(proposer)
             others = self.responders(proposer)
-            own = self.true_utilities()[:, proposer]
-            margins = seen[:, others] - seen_d[others]
+            own = np.ascontiguousarray(self.true_utilities()[:, proposer])  # read every round
             if self.majority:  # the margin of the coalition each open issue needs
                 full = np.full(seen.shape, -np.inf)
-                full[:, others], full[:, proposer] = margins, np.inf
+                full[:, others], full[:, proposer] = seen[:, others] - seen_d[others], np.inf
                 worst = np.min(
                     [rules.coalition_margin(self.rules[k], full) for k in self.open_issues()],
                     axis=0,
                 )
+            elif others:  # column by column: a minimum over a short inner axis is slow
+                worst = functools.reduce(np.minimum, [seen[:, j] - seen_d[j] for j in others])
             else:
-                worst = margins.min(axis=1) if others else np.zeros_like(own)
+                worst = np.zeros_like(own)
             self._tables[key] = (own, worst)
         return self._tables[key]
 
@@ -454,8 +457,8 @@ class BargainingModel(mesa.Model):
             if "cdf" not in self._full:
                 cdf = np.cumsum(self.capability)
                 cdf /= cdf[-1]
-                self._full["cdf"] = cdf
-            return int(self._full["cdf"].searchsorted(self.rng.random(), side="right"))
+                self._full["cdf"] = cdf.tolist()
+            return bisect.bisect_right(self._full["cdf"], self.rng.random())
         return self.rotation[self.round % len(self.rotation)]
 
     def close(self, k: int, value: float, agreed: bool) -> None:
