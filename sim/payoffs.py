@@ -128,13 +128,15 @@ def grid_utilities(
     gamma: Array,
     grid: Array | None = None,
     options: Options | None = None,
+    link: Array | float | None = None,
 ) -> Array:
     """`utilities(package_grid(levels, all open), ...)`, computed as `mesh_utilities` over each
     issue's evenly spaced levels. Same row order as `package_grid`; pass that grid as `grid` if
-    you have it (it is needed only for the linkage terms)."""
+    you have it (it is needed only for the linkage terms), or those terms as `link` if you have
+    them (`mesh_linkage`)."""
     counts = per_issue(levels, np.shape(ideal)[1])
     axes = [np.linspace(0.0, 1.0, n) for n in counts]
-    return mesh_utilities(axes, ideal, weight, rho, gamma, options, grid)
+    return mesh_utilities(axes, ideal, weight, rho, gamma, options, grid, link=link)
 
 
 def mesh_utilities(
@@ -147,6 +149,7 @@ def mesh_utilities(
     grid: Array | None = None,
     linear: Array | None = None,
     offset: Array | None = None,
+    link: Array | float | None = None,
 ) -> Array:
     """Utilities (n, A) of every package of the mesh of per-issue values `axes` (one array per
     issue, the first issue varying slowest; an issue held fixed has a one-value axis), without
@@ -154,7 +157,8 @@ def mesh_utilities(
     (A, len(axis)), which costs O(n·A) instead of O(n·A·K) power evaluations. `grid` may pass
     the mesh's packages if the caller has them (only the linkage terms need them). `linear`
     (A, K) adds Σ_k c_ak·o_k and `offset` (A,) a constant: what linkage with issues held
-    elsewhere, and the utility from them, contribute when only some issues are on the mesh."""
+    elsewhere, and the utility from them, contribute when only some issues are on the mesh.
+    `link` passes the linkage terms (`mesh_linkage`) if the caller has them."""
     ideal = np.asarray(ideal, dtype=float)
     n_actors = ideal.shape[0]
     weight = np.asarray(weight)
@@ -177,13 +181,24 @@ def mesh_utilities(
             values += linear[:, k, None] * axis[None, :]
         total = _outer_sum(total, values)
     u = total.T.copy()
-    pairs = np.argwhere(np.any(gamma, axis=0))
-    if len(pairs):
-        if grid is None:
-            grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
-        products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
-        u += products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
+    if link is None:
+        link = mesh_linkage(axes, gamma, grid)
+    if not np.isscalar(link):
+        u += link
     return u
+
+
+def mesh_linkage(axes: Sequence[Array], gamma: Array, grid: Array | None = None) -> Array | float:
+    """The linkage terms (n, A) of every package of the mesh of `axes` (see `mesh_utilities`),
+    or 0.0 when no actor links issues. They depend on neither ideal points nor saliences, so
+    runs that differ only in those (perception noise) can share them."""
+    pairs = np.argwhere(np.any(gamma, axis=0))
+    if not len(pairs):
+        return 0.0
+    if grid is None:
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+    products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
+    return products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
 
 
 def _outer_sum(total: Array, values: Array) -> Array:

@@ -149,17 +149,33 @@ class BargainingModel(mesa.Model):
         if "seen" not in self._full:
             n_a, n_k = self.ideal.shape
             ideal, weight, options = self._perceived_all()
+            rho, gamma, link = self.base.get("seen_link") or self._seen_link()
             seen = payoffs.grid_utilities(
                 self.levels,
                 ideal.reshape(-1, n_k),
                 weight.reshape(-1, n_k),
-                np.tile(self.rho, n_a),
-                np.tile(self.gamma, (n_a, 1, 1)),
+                rho,
+                gamma,
                 self.full_grid,
                 {k: t.reshape(n_a * n_a, -1) for k, t in options.items()},
+                link,
             )
             self._full["seen"] = seen.reshape(len(self.full_grid), n_a, n_a)
         return self._full["seen"]
+
+    def _seen_link(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+        """ρ and γ for every observer's view of every actor, and the linkage terms of the
+        observers' table (`payoffs.mesh_linkage`): nobody misperceives γ, so runs of the scenario
+        share them, kept with its arrays while they are small (up to 4 MB)."""
+        n_a = len(self.actor_keys)
+        rho, gamma = np.tile(self.rho, n_a), np.tile(self.gamma, (n_a, 1, 1))
+        axes = [np.linspace(0.0, 1.0, n) for n in self.levels]
+        link = payoffs.mesh_linkage(axes, gamma, self.full_grid)
+        if np.size(link) * 8 <= 4 * 2**20:
+            if not np.isscalar(link):
+                link.flags.writeable = False
+            self.base["seen_link"] = (rho, gamma, link)
+        return rho, gamma, link
 
     def _perceived_all(self) -> tuple[np.ndarray, np.ndarray, payoffs.Options]:
         """Every observer's view of every actor (until an event changes a parameter): ideal
