@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sim.protocols.alternating import BargainingModel
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """A reply and its reason: the proposal's utility against the threshold and what the
     settlement judged (the issues that would close, as indices) is sure to give against the

@@ -35,9 +35,10 @@ class BargainingModel(mesa.Model):
         self.base = scenario_arrays(spec)
         self.issue_keys, self.actor_keys = self.base["issues"], self.base["actors"]
         n_a, n_k = len(self.actor_keys), len(self.issue_keys)
-        # Per-run copies of the parameters events may change (the scenario stays untouched).
+        # The parameters events may change: the scenario's own (read-only) arrays until an event
+        # fires, then this run's copies (`own_parameters`); the scenario stays untouched.
         for name in PARAMETERS:
-            setattr(self, name, self.base[name].copy())
+            setattr(self, name, self.base[name])
         self.rho, self.gamma = self.base["rho"], self.base["gamma"]
         self.options, self.levels = self.base["options"], self.base["levels"]
         self.reversion, self.veto = self.base["reversion"], self.base["veto"]
@@ -104,6 +105,12 @@ class BargainingModel(mesa.Model):
     def initial_disagreement(self) -> np.ndarray:
         """Every actor's disagreement payoff before anything closes or fires."""
         return np.array(list(references(self.spec)["disagreement"].values()))
+
+    def own_parameters(self) -> None:
+        """Give this run its own copies of the parameters events may change (once)."""
+        for name in PARAMETERS:
+            if getattr(self, name) is self.base[name]:
+                setattr(self, name, self.base[name].copy())
 
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
@@ -292,10 +299,28 @@ class BargainingModel(mesa.Model):
         them (`d`, a list; `seen_d`), in one batched computation until an issue closes or an
         event fires. Linkage is the same for every observer, so it is computed once."""
         if "rev" not in self._tables:
+            n_a = len(self.actor_keys)
+            rev = self.reversion_package()[None, :]
+            ideal, weight, rho, options = self._viewers()
+            u = payoffs.utilities(rev, ideal, weight, rho, None, options).reshape(-1, n_a)
+            if self.base["linked"]:
+                u += payoffs.linkage(rev, self.gamma)
+            seen = u[1:] if len(u) > 1 else np.broadcast_to(u[0], (n_a, n_a))
+            self._tables["rev"] = {
+                "true": u[0].tolist(),
+                "d": payoffs.disagreement_payoffs(u[0], self.outside).tolist(),
+                "seen_d": payoffs.disagreement_payoffs(seen, self.outside[None]),
+            }
+        return self._tables["rev"]
+
+    def _viewers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, payoffs.Options]:
+        """Ideal points, normalised saliences, ρ and option tables of every actor as it is, then
+        (with perception noise) as every observer sees it: rows (1 + observers) × actors, until
+        an event changes a parameter."""
+        if "viewers" not in self._full:
             n_a, n_k = self.ideal.shape
             ideal, weight, rho, options = self.ideal, self._weight(), self.rho, self.options
-            noisy = bool(self.base["noise"].any())
-            if noisy:  # the truth first, then every observer's view
+            if self.base["noise"].any():
                 seen_ideal, seen_weight, seen_options = self._perceived_all()
                 ideal = np.concatenate([ideal, seen_ideal.reshape(-1, n_k)])
                 weight = np.concatenate([weight, seen_weight.reshape(-1, n_k)])
@@ -304,17 +329,8 @@ class BargainingModel(mesa.Model):
                     k: np.concatenate([t, seen_options[k].reshape(n_a * n_a, -1)])
                     for k, t in options.items()
                 }
-            rev = self.reversion_package()[None, :]
-            u = payoffs.utilities(rev, ideal, weight, rho, None, options).reshape(-1, n_a)
-            if np.any(self.gamma):
-                u += payoffs.linkage(rev, self.gamma)
-            seen = u[1:] if noisy else np.broadcast_to(u[0], (n_a, n_a))
-            self._tables["rev"] = {
-                "true": u[0].tolist(),
-                "d": payoffs.disagreement_payoffs(u[0], self.outside).tolist(),
-                "seen_d": payoffs.disagreement_payoffs(seen, self.outside[None]),
-            }
-        return self._tables["rev"]
+            self._full["viewers"] = (ideal, weight, rho, options)
+        return self._full["viewers"]
 
     def reversion_utility(self, i: int) -> float:
         """Actor i's utility of the reversion package."""

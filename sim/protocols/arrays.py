@@ -80,6 +80,7 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
         "asked": np.array([asked(r) for r in rules]),
         "consent": np.array([consent(r) for r in rules]),
         "options": options,
+        "linked": bool(gamma.any()),  # some actor links issues
         "levels": levels,
         # Per actor, the issues it can hold at their reversion (`vetoes`) and those it is asked
         # on (`stakes`); per issue, who is asked (`asked_by`): read every round as sets.
