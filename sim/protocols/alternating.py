@@ -609,9 +609,10 @@ class BargainingModel(mesa.Model):
         if closed and settled and judges:  # ... unless a walk-out reverted some of it
             sure.update(self._sure(package, sorted(settled), judges))
         first = True
-        accept = np.zeros(len(self.actor_keys), dtype=bool)
+        n_a = len(self.actor_keys)
+        accept = [False] * n_a
         while settled and judges:
-            accept[:] = False
+            accept = [False] * n_a
             for j in judges:
                 n = self.negotiators[j]
                 if first and j != proposer:

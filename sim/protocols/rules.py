@@ -66,11 +66,12 @@ def compile_rules(spec: Scenario) -> list[IssueRule]:
     return rules
 
 
-def carries(rule: IssueRule, accept: np.ndarray) -> bool:
+def carries(rule: IssueRule, accept: np.ndarray | list[bool]) -> bool:
     """Whether the acceptors (`accept`, (A,) bool) carry the issue: every required actor among
     them and, under a qualified majority, enough weight and enough voters."""
     if not rule.majority:  # per index: the run asks this for every issue after every answer
         return all(accept[j] for j in rule.veto_players)
+    accept = np.asarray(accept, dtype=bool)
     if not accept[rule.required].all():
         return False
     weight = float(rule.weight[accept].sum())
