@@ -613,12 +613,13 @@ class BargainingModel(mesa.Model):
         accept = [False] * n_a
         while settled and judges:
             accept = [False] * n_a
+            settlement = sorted(settled)
             for j in judges:
                 n = self.negotiators[j]
                 if first and j != proposer:
                     n.observe(offer[j])
                 answer = n.judge(offer[j], sure[j], t, holds[j] <= settled, proposer=j == proposer)
-                answer.settlement = sorted(settled)
+                answer.settlement = list(settlement)
                 if j == proposer:
                     own = answer
                 else:
