@@ -1,14 +1,15 @@
 """Per-run cost (issue 10 §7): this tree against the code at --before, measured in the same run.
 
-  1. Baseline runs/s on one core (CPU time): before and now, each in its own fresh process, in
-     turn, `--pairs` times; the median ratio now / before (the target is at least 2).
-  2. Identity: every whole run record (the nested record with its trajectory, every float exactly)
+  1. Identity: every whole run record (the nested record with its trajectory, every float exactly)
      of `--seeds` seeds of every shipped scenario, of the baseline without perception noise, and
      of random scenarios (4–6 actors, 5 issues, enumerated; 4 actors, 8 issues, searched), before
      and now: how many are the same.
-  3. ms of CPU a run of the 10-issue, 8-actor random scenario (the scaling table's), and of a
-     baseline run, before and now; with the load average when measured (the machine is shared,
-     so only the ratios carry over).
+  2. Baseline runs/s on one core (CPU time), two ways: before and now each in its own fresh
+     process, in turn, `--pairs` times; and both loaded in one process (each `sim` package under
+     its own name in turn), timed in alternating blocks of 20 runs on the same seeds, which
+     shares every moment's load between them. The median ratio now / before (target: 2).
+  3. ms of CPU a run of the 10-issue, 8-actor random scenario (the scaling table's), before and
+     now; with the load average when measured (the machine is shared: only ratios carry over).
 
 "before" is the `sim` package at git revision --before, extracted with `git archive` and run
 from its own directory; the random scenarios are `search_scaling.scenario`'s.
@@ -75,9 +76,47 @@ print(json.dumps(out))
 """
 
 
+INTERLEAVED_SNIPPET = """
+import json, statistics, sys, time
+from pathlib import Path
+trees, blocks, per = json.loads(sys.argv[1]), int(sys.argv[2]), 20
+def packages():
+    return [k for k in sys.modules if k == "sim" or k.startswith("sim.")]
+loaded = {}
+for label, path in trees.items():
+    for k in packages():
+        del sys.modules[k]
+    sys.path.insert(0, path)
+    import sim.runner, sim.scenario
+    assert sim.__file__.startswith(path)
+    sys.path.pop(0)
+    loaded[label] = {k: sys.modules[k] for k in packages()}
+def use(label):  # the lazy imports inside `sim` must find this tree's modules
+    for k in packages():
+        del sys.modules[k]
+    sys.modules.update(loaded[label])
+    return loaded[label]["sim.runner"].run_once
+specs = {}
+for label in trees:
+    run_once = use(label)
+    specs[label] = loaded[label]["sim.scenario"].load_scenario(Path(trees["now"]) / "scenarios" / "baseline.yaml")
+    for s in range(20):
+        run_once(specs[label], s).row()
+times = {label: [] for label in trees}
+for b in range(blocks):
+    for label in (list(trees) if b % 2 == 0 else list(trees)[::-1]):
+        run_once = use(label)
+        start = time.process_time()
+        for s in range(b * per, b * per + per):
+            run_once(specs[label], s).row()
+        times[label].append((time.process_time() - start) / per)
+print(json.dumps(times))
+"""
+
+
 def rates(before: Path, runs: int, pairs: int) -> None:
     big = json.dumps(scenario(8, 10, seed=10 * 100 + 8))
-    print(f"1. baseline runs/s on one core (CPU time, {runs} runs, {pairs} pairs in turn)")
+    print(f"2. baseline runs/s on one core (CPU time, {runs} runs, {pairs} pairs in turn)")
     got: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
     loads = []
     for _ in range(pairs):
@@ -96,6 +135,17 @@ def rates(before: Path, runs: int, pairs: int) -> None:
         f"  now / before: median {statistics.median(ratios):.2f}x "
         f"(pairs: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 2)"
     )
+    blocks = 2 * runs // 20
+    trees = json.dumps({"before": str(before), "now": str(ROOT)})
+    times = run_in(ROOT, INTERLEAVED_SNIPPET, trees, str(blocks))
+    ratios = [b / n for b, n in zip(times["before"], times["now"], strict=True)]
+    ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
+    print(
+        f"  in one process, {blocks} alternating blocks of 20 runs: before {ms['before']:.2f} ms "
+        f"a run ({1000 / ms['before']:.0f} runs/s), now {ms['now']:.2f} ms "
+        f"({1000 / ms['now']:.0f} runs/s); now / before: median {statistics.median(ratios):.2f}x "
+        f"(quartiles {' to '.join(f'{q:.2f}' for q in statistics.quantiles(ratios)[::2])})"
+    )
     large = {k: statistics.median(g["large_ms"] for g in v) for k, v in got.items()}
     print(
         f"3. 10 issues x 8 actors: {large['before']:.1f} ms a run before, {large['now']:.1f} ms "
@@ -108,7 +158,7 @@ def identity(before: Path, seeds: int) -> None:
     extra = json.dumps([scenario(4, 5, seed=1), scenario(6, 5, seed=2), scenario(4, 8, seed=1)])
     args = (str(ROOT), str(seeds), json.dumps(CALM), extra)
     old, new = run_in(before, RECORDS_SNIPPET, *args), run_in(ROOT, RECORDS_SNIPPET, *args)
-    print("2. whole run records (with trajectories) identical to before")
+    print("1. whole run records (with trajectories) identical to before")
     for name, digests in new.items():
         same = sum(a == b for a, b in zip(digests, old[name], strict=True))
         print(f"  {name:<24s} {same} of {len(digests)}")
