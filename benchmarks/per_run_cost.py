@@ -82,26 +82,24 @@ from pathlib import Path
 trees, blocks, per = json.loads(sys.argv[1]), int(sys.argv[2]), 20
 def packages():
     return [k for k in sys.modules if k == "sim" or k.startswith("sim.")]
-loaded = {}
+loaded, specs = {}, {}
 for label, path in trees.items():
     for k in packages():
         del sys.modules[k]
     sys.path.insert(0, path)
     import sim.runner, sim.scenario
     assert sim.__file__.startswith(path)
+    specs[label] = sim.scenario.load_scenario(Path(trees["now"]) / "scenarios" / "baseline.yaml")
+    for s in range(20):  # also imports, from this tree, what `sim` imports lazily
+        sim.runner.run_once(specs[label], s).row()
     sys.path.pop(0)
     loaded[label] = {k: sys.modules[k] for k in packages()}
-def use(label):  # the lazy imports inside `sim` must find this tree's modules
+    assert all(m.__file__.startswith(path) for m in loaded[label].values())
+def use(label):  # `sim`'s lazy imports must find this tree's modules
     for k in packages():
         del sys.modules[k]
     sys.modules.update(loaded[label])
     return loaded[label]["sim.runner"].run_once
-specs = {}
-for label in trees:
-    run_once = use(label)
-    specs[label] = loaded[label]["sim.scenario"].load_scenario(Path(trees["now"]) / "scenarios" / "baseline.yaml")
-    for s in range(20):
-        run_once(specs[label], s).row()
 times = {label: [] for label in trees}
 for b in range(blocks):
     for label in (list(trees) if b % 2 == 0 else list(trees)[::-1]):
