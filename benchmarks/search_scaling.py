@@ -143,7 +143,7 @@ def memory_across_runs(before: Path, runs: int) -> None:
     spec = json.dumps(scenario(4, 8, seed=1))
     print(f"2. memory across {runs} runs of an 8-issue, 4-actor scenario (RSS after each run, MB)")
     for label, tree, how in (
-        ("before (exhaustive)", before, "default"),
+        ("before", before, "default"),
         ("now, exhaustive forced", ROOT, "exhaustive"),
         ("now (trade-off search)", ROOT, "default"),
     ):
