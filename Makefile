@@ -61,6 +61,7 @@ bench: setup
 	$(PY) benchmarks/deu3_forecast.py
 	$(PY) benchmarks/eu_compromise_rules.py
 	$(PY) benchmarks/model_soundness.py
+	$(PY) benchmarks/per_run_cost.py
 	$(PY) benchmarks/search_scaling.py
 	$(PY) benchmarks/deu3_bargaining.py
 

@@ -1,8 +1,6 @@
 """Proposal search and per-run cost (issue 10 §6–7): measured against baselines in the same run.
 
-  1. Baseline runs/s on one core: this tree against the code at --before (default: main before
-     the change), each in its own process, in turn; and every row of the same seeds compared for
-     identity (the baseline, and the baseline without perception noise).
+  1. Baseline runs/s on one core and the identity of every record: `per_run_cost.py`.
   2. Memory across runs: resident memory after each of 20 runs of an 8-issue, 4-actor scenario,
      before and now (now also with the exhaustive search forced).
   3. Choice agreement: every proposal of runs that use the exhaustive search (5 issues, grid 5:
@@ -49,7 +47,6 @@ from sim.scenario.models import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = "851feaa"  # main before issue 10 §6–7
-CALM = [f"actors.{a}.perception_noise=0" for a in ("syria", "russia", "turkey", "us")]
 
 
 def scenario(actors: int, issues: int, seed: int = 0, grid: int = 5) -> dict[str, Any]:
@@ -102,27 +99,7 @@ class Forced:
         search.EXHAUSTIVE = self.saved
 
 
-# --- 1, 2: this tree against the code before ------------------------------------------------
-RUNS_SNIPPET = """
-import json, sys, time
-from pathlib import Path
-from sim.scenario import load_scenario
-from sim.runner import run_once
-root, n, calm = Path(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
-spec = load_scenario(root / "scenarios" / "baseline.yaml")
-for s in range(20):
-    run_once(spec, s).row()
-start = time.process_time()
-for s in range(n):
-    run_once(spec, s).row()
-rate = n / (time.process_time() - start)
-rows = {}
-for label, over in (("baseline", []), ("no noise", calm)):
-    sp = load_scenario(root / "scenarios" / "baseline.yaml", over)
-    rows[label] = [repr(sorted(run_once(sp, s).row().items())) for s in range(n)]
-print(json.dumps({"rate": rate, "rows": rows}))
-"""
-
+# --- 2: memory across runs, this tree against the code before ------------------------------
 MEMORY_SNIPPET = """
 import gc, json, sys
 from pathlib import Path
@@ -146,8 +123,10 @@ print(json.dumps({"rss": out, "peak": peak}))
 def run_in(tree: Path, snippet: str, *args: str) -> dict[str, Any]:
     """Run `snippet` with the `sim` package of `tree` (its working directory) in a fresh process."""
     out = subprocess.run(
-        [sys.executable, "-c", snippet, *args], cwd=tree, capture_output=True, text=True, check=True
+        [sys.executable, "-c", snippet, *args], cwd=tree, capture_output=True, text=True
     )
+    if out.returncode:
+        sys.exit(f"the snippet failed in {tree}:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -160,32 +139,11 @@ def before_tree(rev: str, into: Path) -> Path:
     return into
 
 
-def per_run_cost(before: Path, runs: int, pairs: int) -> None:
-    print(f"1. baseline runs/s on one core (CPU time, {runs} runs, {pairs} pairs in turn)")
-    rates: dict[str, list[float]] = {"before": [], "now": []}
-    rows: dict[str, Any] = {}
-    for _ in range(pairs):
-        for label, tree in (("before", before), ("now", ROOT)):
-            got = run_in(tree, RUNS_SNIPPET, str(ROOT), str(runs), json.dumps(CALM))
-            rates[label].append(got["rate"])
-            rows[label] = got["rows"]
-    ratios = [n / b for n, b in zip(rates["now"], rates["before"], strict=True)]
-    for label in ("before", "now"):
-        print(f"  {label:<8s} median {statistics.median(rates[label]):7.1f} runs/s  {rates[label]}")
-    print(
-        f"  now / before: median {statistics.median(ratios):.2f}x "
-        f"(pairs: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 2)"
-    )
-    for kind in rows["now"]:
-        same = sum(a == b for a, b in zip(rows["now"][kind], rows["before"][kind], strict=True))
-        print(f"  rows identical to before ({kind}): {same} of {len(rows['now'][kind])}")
-
-
 def memory_across_runs(before: Path, runs: int) -> None:
     spec = json.dumps(scenario(4, 8, seed=1))
     print(f"2. memory across {runs} runs of an 8-issue, 4-actor scenario (RSS after each run, MB)")
     for label, tree, how in (
-        ("before (exhaustive)", before, "default"),
+        ("before", before, "default"),
         ("now, exhaustive forced", ROOT, "exhaustive"),
         ("now (trade-off search)", ROOT, "default"),
     ):
@@ -326,7 +284,6 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}; exhaustive up to {search.EXHAUSTIVE:,} packages")
     with tempfile.TemporaryDirectory() as tmp:
         before = before_tree(args.before, Path(tmp))
-        per_run_cost(before, 100 if quick else 300, 2 if quick else 5)
         memory_across_runs(before, 5 if quick else 20)
     baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     small = [Scenario.model_validate(scenario(a, 5, seed=s)) for a, s in ((4, 1), (6, 2), (8, 3))]

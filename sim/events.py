@@ -97,6 +97,7 @@ class EventBook:
         changed: `changes` (actor, parameter, issue, before, after; None where a value is
         missing, e.g. no outside option) and `closed` (issue: value, for issues still open)."""
         m, event = self.model, self.spec.events[e]
+        m.own_parameters()
         arrays = {name: getattr(m, name) for name in _ARRAYS.values()}
         changes = apply_effects(event.effects, arrays, m.actor_keys, m.issue_keys)
         closed = {}

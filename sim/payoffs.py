@@ -9,6 +9,7 @@ spaced points j/(n − 1) of [0, 1], and v_ik there is actor i's stated utility 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,17 +32,27 @@ def issue_values(
     on an issue of named options, the actor's utility of the option at o_k."""
     packages = np.atleast_2d(packages)
     distance = np.abs(packages[:, None, :] - np.asarray(ideal)[None, :, :])
-    rho = np.asarray(rho, dtype=float)
-    # Integer exponents by multiplication: a float power is several times slower.
-    for i, r in enumerate(rho):
-        if r == 2.0:
-            distance[:, i] *= distance[:, i]
-        elif r != 1.0:
-            distance[:, i] **= r
+    # ρ = 2 by multiplication (a float power is several times slower), every such actor at once;
+    # other exponents but 1 actor by actor, as `**=` treats some exponents specially.
+    square, other = _exponents(np.asarray(rho, dtype=float).tobytes())
+    if square is not None:
+        distance[:, square] *= distance[:, square]
+    for i, r in other:
+        distance[:, i] **= r
     values = 1.0 - distance
     for k, table in (options or {}).items():
         values[:, :, k] = table[:, option_index(packages[:, k], table.shape[1])].T
     return values
+
+
+@lru_cache(maxsize=256)
+def _exponents(rho: bytes) -> tuple[NDArray[np.bool_] | slice | None, list[tuple[int, float]]]:
+    """For the ρ of each actor (float64 bytes): which actors square their distances (a mask, all
+    of them as a slice, or None) and the other exponents but 1, by actor."""
+    values = np.frombuffer(rho)
+    square = values == 2.0
+    mask = slice(None) if square.all() else (square if square.any() else None)
+    return mask, [(i, np.float64(r)) for i, r in enumerate(values) if r not in (1.0, 2.0)]
 
 
 def option_index(values: Array, n: int) -> NDArray[np.int64]:
@@ -64,10 +75,16 @@ def utilities(
     packages = np.atleast_2d(np.asarray(packages, dtype=float))
     u = (issue_values(packages, ideal, rho, options) * np.asarray(weight)[None]).sum(axis=2)
     if gamma is not None and np.any(gamma):
-        n, k = packages.shape
-        pairs = (packages[:, :, None] * packages[:, None, :]).reshape(n, k * k)
-        u += pairs @ np.asarray(gamma).reshape(len(gamma), k * k).T
+        u += linkage(packages, gamma)
     return u
+
+
+def linkage(packages: Array, gamma: Array) -> Array:
+    """The linkage part Σ_(k,l) γ_ikl · o_k · o_l of each package's utility to each actor: (n, A).
+    It does not depend on perceptions (nobody misperceives γ), so observers can share it."""
+    n, k = packages.shape
+    pairs = (packages[:, :, None] * packages[:, None, :]).reshape(n, k * k)
+    return pairs @ np.asarray(gamma).reshape(len(gamma), k * k).T
 
 
 def disagreement_payoffs(reversion_utility: Array, outside_option: Array) -> Array:
@@ -111,13 +128,15 @@ def grid_utilities(
     gamma: Array,
     grid: Array | None = None,
     options: Options | None = None,
+    link: Array | float | None = None,
 ) -> Array:
     """`utilities(package_grid(levels, all open), ...)`, computed as `mesh_utilities` over each
     issue's evenly spaced levels. Same row order as `package_grid`; pass that grid as `grid` if
-    you have it (it is needed only for the linkage terms)."""
+    you have it (it is needed only for the linkage terms), or those terms as `link` if you have
+    them (`mesh_linkage`)."""
     counts = per_issue(levels, np.shape(ideal)[1])
     axes = [np.linspace(0.0, 1.0, n) for n in counts]
-    return mesh_utilities(axes, ideal, weight, rho, gamma, options, grid)
+    return mesh_utilities(axes, ideal, weight, rho, gamma, options, grid, link=link)
 
 
 def mesh_utilities(
@@ -130,6 +149,7 @@ def mesh_utilities(
     grid: Array | None = None,
     linear: Array | None = None,
     offset: Array | None = None,
+    link: Array | float | None = None,
 ) -> Array:
     """Utilities (n, A) of every package of the mesh of per-issue values `axes` (one array per
     issue, the first issue varying slowest; an issue held fixed has a one-value axis), without
@@ -137,7 +157,8 @@ def mesh_utilities(
     (A, len(axis)), which costs O(n·A) instead of O(n·A·K) power evaluations. `grid` may pass
     the mesh's packages if the caller has them (only the linkage terms need them). `linear`
     (A, K) adds Σ_k c_ak·o_k and `offset` (A,) a constant: what linkage with issues held
-    elsewhere, and the utility from them, contribute when only some issues are on the mesh."""
+    elsewhere, and the utility from them, contribute when only some issues are on the mesh.
+    `link` passes the linkage terms (`mesh_linkage`) if the caller has them."""
     ideal = np.asarray(ideal, dtype=float)
     n_actors = ideal.shape[0]
     weight = np.asarray(weight)
@@ -158,15 +179,40 @@ def mesh_utilities(
         values = weight[:, k, None] * values
         if linear is not None:
             values += linear[:, k, None] * axis[None, :]
-        total = (total[:, :, None] + values[:, None, :]).reshape(n_actors, -1)
+        total = _outer_sum(total, values)
     u = total.T.copy()
-    pairs = np.argwhere(np.any(gamma, axis=0))
-    if len(pairs):
-        if grid is None:
-            grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
-        products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
-        u += products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
+    if link is None:
+        link = mesh_linkage(axes, gamma, grid)
+    if not np.isscalar(link):
+        u += link
     return u
+
+
+def mesh_linkage(axes: Sequence[Array], gamma: Array, grid: Array | None = None) -> Array | float:
+    """The linkage terms (n, A) of every package of the mesh of `axes` (see `mesh_utilities`),
+    or 0.0 when no actor links issues. They depend on neither ideal points nor saliences, so
+    runs that differ only in those (perception noise) can share them."""
+    pairs = np.argwhere(np.any(gamma, axis=0))
+    if not len(pairs):
+        return 0.0
+    if grid is None:
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+    products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
+    return products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
+
+
+def _outer_sum(total: Array, values: Array) -> Array:
+    """(A, m) and (A, L) to (A, m·L): total[a, i] + values[a, l] at i·L + l. One addition per
+    level over all of `total` at once when the table is the longer: a broadcast whose innermost
+    loop runs over only L values is several times slower."""
+    n, m = total.shape
+    width = values.shape[1]
+    if m < width:
+        return (total[:, :, None] + values[:, None, :]).reshape(n, -1)
+    out = np.empty((n, m, width))
+    for level in range(width):
+        np.add(total, values[:, level, None], out=out[:, :, level])
+    return out.reshape(n, -1)
 
 
 def worst_values(ideal: Array, rho: Array, options: Options | None = None) -> Array:

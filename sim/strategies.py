@@ -45,9 +45,8 @@ def choose_offer(own: Array, aspiration: float, worst: Array) -> int:
     if not feasible.any():
         feasible = own >= own.max() - 1e-12
     score = np.where(feasible, worst, -np.inf)
-    best = score.max()
-    ties = np.flatnonzero(score >= best - 1e-9)
-    return int(ties[np.argmax(own[ties])])
+    ties = score >= score.max() - 1e-9
+    return int(np.where(ties, own, -np.inf).argmax())  # the first of the ties' best
 
 
 def acceptance_threshold(outside: float, reversion_now: float, continuation: float) -> float:

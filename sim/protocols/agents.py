@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sim.protocols.alternating import BargainingModel
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """A reply and its reason: the proposal's utility against the threshold and what the
     settlement judged (the issues that would close, as indices) is sure to give against the
@@ -40,6 +40,7 @@ class Negotiator(mesa.Agent):
     def __init__(self, model: BargainingModel, key: str, index: int, spec: Actor) -> None:
         super().__init__(model)
         self.key, self.index, self.spec = key, index, spec
+        self.strategy = spec.strategy  # read every round
         self.aspiration: float | None = None  # reciprocal strategy state
         self.last_seen: float | None = None  # own utility of the last offer made by others
         self.draw: tuple[int, float] | None = None  # this round's uniform draw for noisy answers
@@ -52,7 +53,7 @@ class Negotiator(mesa.Agent):
 
     def demand(self, t: int) -> float:
         """The utility this actor aims for at round t, by its strategy."""
-        m, s = self.bargaining, self.spec.strategy
+        m, s = self.bargaining, self.strategy
         u_max, u_res = m.best_utility(self.index), m.disagreement(self.index)
         if s.type == "concession":
             return strategies.concession_aspiration(m.relative_time(t), u_max, u_res, s.e)
@@ -64,14 +65,14 @@ class Negotiator(mesa.Agent):
         """The package to offer (and its grid row, if it is one): as demanding as the strategy
         says, and otherwise as acceptable to the other veto players as possible."""
         m = self.bargaining
-        if self.spec.strategy.type == "equilibrium":
+        if self.strategy.type == "equilibrium":
             return m.equilibrium_offer(self.index, t), None
         return m.offer(self.index, self.demand(t))
 
     def walks_out(self) -> bool:
         """Whether its outside option beats anything still on the table (its best utility)."""
         m, i = self.bargaining, self.index
-        return bool(m.outside[i] > m.best_utility(i) + 1e-12)
+        return m.scalars()["outside"][i] > m.best_utility(i) + 1e-12
 
     def threshold(self, t: int) -> float:
         """What a proposal must be worth to it at round t: its outside option, what it expects
@@ -80,15 +81,16 @@ class Negotiator(mesa.Agent):
         equilibrium player counts the reversion discounted to the deadline, as backward induction
         does."""
         m, i = self.bargaining, self.index
-        outside, delta = m.outside[i], m.patience[i]
-        if self.spec.strategy.type == "equilibrium":
-            floor = m.reversion_utility(i) * delta ** (m.deadline - t)
+        scalars = m.scalars()
+        outside, delta = scalars["outside"][i], scalars["patience"][i]
+        if self.strategy.type == "equilibrium":
+            floor = m.reversion_utility(i) * m.patience[i] ** (m.deadline - t)
         else:
             floor = m.disagreement(i)
         continuation = delta * self.demand(t + 1) if t + 1 < m.deadline else -math.inf
         return float(
             strategies.acceptance_threshold(
-                -math.inf if np.isnan(outside) else float(outside), float(floor), continuation
+                -math.inf if math.isnan(outside) else outside, float(floor), continuation
             )
         )
 
@@ -98,7 +100,7 @@ class Negotiator(mesa.Agent):
         issue fail), the utility of the reversion alone. Equilibrium players: their threshold's
         own floor (the reversion discounted to the deadline, or the outside option)."""
         m, i = self.bargaining, self.index
-        if self.spec.strategy.type == "equilibrium":
+        if self.strategy.type == "equilibrium":
             outside = -math.inf if np.isnan(m.outside[i]) else float(m.outside[i])
             return max(outside, m.reversion_utility(i) * m.patience[i] ** (m.deadline - t))
         return m.disagreement(i) if completes else m.reversion_utility(i)
@@ -120,7 +122,7 @@ class Negotiator(mesa.Agent):
                 self._threshold = (t, self.threshold(t))
             threshold = self._threshold[1]
             margin = min(offer - threshold, sure - floor)
-            rationality = float(m.rationality[self.index])
+            rationality = m.scalars()["rationality"][self.index]
         p = strategies.accept_probability(margin, 0.0, rationality)
         if 0.0 < p < 1.0 and (self.draw is None or self.draw[0] != t):
             self.draw = (t, float(m.rng.random()))
@@ -131,7 +133,7 @@ class Negotiator(mesa.Agent):
 
     def observe(self, utility: float) -> None:
         """Reciprocal strategy: concede in proportion to what the others just conceded."""
-        s = self.spec.strategy
+        s = self.strategy
         if s.type == "reciprocal":
             m = self.bargaining
             current = m.best_utility(self.index) if self.aspiration is None else self.aspiration

@@ -8,6 +8,8 @@ open issue accepts or rejects it. The agents are thin: the maths is in `sim.payo
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from typing import Any
 
@@ -33,15 +35,15 @@ class BargainingModel(mesa.Model):
         self.base = scenario_arrays(spec)
         self.issue_keys, self.actor_keys = self.base["issues"], self.base["actors"]
         n_a, n_k = len(self.actor_keys), len(self.issue_keys)
-        # Per-run copies of the parameters events may change (the scenario stays untouched).
+        # The parameters events may change: the scenario's own (read-only) arrays until an event
+        # fires, then this run's copies (`own_parameters`); the scenario stays untouched.
         for name in PARAMETERS:
-            setattr(self, name, self.base[name].copy())
+            setattr(self, name, self.base[name])
         self.rho, self.gamma = self.base["rho"], self.base["gamma"]
         self.options, self.levels = self.base["options"], self.base["levels"]
         self.reversion, self.veto = self.base["reversion"], self.base["veto"]
-        self.vetoes = [set(np.flatnonzero(self.veto[:, j]).tolist()) for j in range(n_a)]
+        self.vetoes, self.stakes = self.base["vetoes"], self.base["stakes"]
         self.rules, self.asked = self.base["rules"], self.base["asked"]
-        self.stakes = [set(np.flatnonzero(self.asked[:, j]).tolist()) for j in range(n_a)]
         self.majority = any(r.majority for r in self.rules)
         # Enumerate every package when there are few enough, or when a coalition must be scored
         # (the trade-off search scores unanimity only); otherwise search (`search`).
@@ -104,6 +106,12 @@ class BargainingModel(mesa.Model):
         """Every actor's disagreement payoff before anything closes or fires."""
         return np.array(list(references(self.spec)["disagreement"].values()))
 
+    def own_parameters(self) -> None:
+        """Give this run its own copies of the parameters events may change (once)."""
+        for name in PARAMETERS:
+            if getattr(self, name) is self.base[name]:
+                setattr(self, name, self.base[name].copy())
+
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
         """Forget cached tables after an issue closed (or, with `parameters`, an event fired)."""
@@ -147,23 +155,49 @@ class BargainingModel(mesa.Model):
         diagonal is the true table."""
         if "seen" not in self._full:
             n_a, n_k = self.ideal.shape
-            ideal = np.clip(self.ideal[None] + self.ideal_error, 0.0, 1.0).reshape(-1, n_k)
-            weight = payoffs.normalise_saliences(self.salience[None] * self.salience_error)
-            options = {
-                k: np.clip(table[None] + self.option_error[k], 0.0, 1.0).reshape(n_a * n_a, -1)
-                for k, table in self.options.items()
-            }
+            ideal, weight, options = self._perceived_all()
+            rho, gamma, link = self.base.get("seen_link") or self._seen_link()
             seen = payoffs.grid_utilities(
                 self.levels,
-                ideal,
+                ideal.reshape(-1, n_k),
                 weight.reshape(-1, n_k),
-                np.tile(self.rho, n_a),
-                np.tile(self.gamma, (n_a, 1, 1)),
+                rho,
+                gamma,
                 self.full_grid,
-                options,
+                {k: t.reshape(n_a * n_a, -1) for k, t in options.items()},
+                link,
             )
             self._full["seen"] = seen.reshape(len(self.full_grid), n_a, n_a)
         return self._full["seen"]
+
+    def _seen_link(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+        """ρ and γ for every observer's view of every actor, and the linkage terms of the
+        observers' table (`payoffs.mesh_linkage`): nobody misperceives γ, so runs of the scenario
+        share them, kept with its arrays while they are small (up to 4 MB)."""
+        n_a = len(self.actor_keys)
+        rho, gamma = np.tile(self.rho, n_a), np.tile(self.gamma, (n_a, 1, 1))
+        axes = [np.linspace(0.0, 1.0, n) for n in self.levels]
+        link = payoffs.mesh_linkage(axes, gamma, self.full_grid)
+        if np.size(link) * 8 <= 4 * 2**20:
+            if not np.isscalar(link):
+                link.flags.writeable = False
+            self.base["seen_link"] = (rho, gamma, link)
+        return rho, gamma, link
+
+    def _perceived_all(self) -> tuple[np.ndarray, np.ndarray, payoffs.Options]:
+        """Every observer's view of every actor (until an event changes a parameter): ideal
+        points and normalised saliences (observers, actors, K) and option utilities (observers,
+        actors, options)."""
+        if "perceived_all" not in self._full:
+            self._full["perceived_all"] = (
+                np.clip(self.ideal[None] + self.ideal_error, 0.0, 1.0),
+                payoffs.normalise_saliences(self.salience[None] * self.salience_error),
+                {
+                    k: np.clip(table[None] + self.option_error[k], 0.0, 1.0)
+                    for k, table in self.options.items()
+                },
+            )
+        return self._full["perceived_all"]
 
     def _true_full(self) -> np.ndarray:
         """Every actor's true utility of every full-grid package: (n, A). Without perception
@@ -217,6 +251,16 @@ class BargainingModel(mesa.Model):
         tables = self.options if options is None else options
         return payoffs.utilities(packages, ideal, weight, self.rho, self.gamma, tables)
 
+    def scalars(self) -> dict[str, list[float]]:
+        """The per-actor parameters answers read every round, as Python floats (until an event
+        changes one): `outside` (NaN without an outside option), `patience`, `rationality`."""
+        if "scalars" not in self._full:
+            self._full["scalars"] = {
+                name: getattr(self, name).tolist()
+                for name in ("outside", "patience", "rationality")
+            }
+        return self._full["scalars"]
+
     def _weight(self) -> np.ndarray:
         """The true saliences, normalised (until an event changes a parameter)."""
         if "weight" not in self._full:
@@ -249,22 +293,52 @@ class BargainingModel(mesa.Model):
         """What holds if nothing more is agreed: closed issues as closed, open ones reverted."""
         return np.where(np.isnan(self.closed), self.reversion, self.closed)
 
+    def _reversion_utilities(self) -> dict[str, Any]:
+        """The reversion package's utility to every actor, true (`true`, a list) and as every
+        observer perceives it (`seen`, observers × actors), and the disagreement payoffs from
+        them (`d`, a list; `seen_d`), in one batched computation until an issue closes or an
+        event fires. Linkage is the same for every observer, so it is computed once."""
+        if "rev" not in self._tables:
+            n_a = len(self.actor_keys)
+            rev = self.reversion_package()[None, :]
+            ideal, weight, rho, options = self._viewers()
+            u = payoffs.utilities(rev, ideal, weight, rho, None, options).reshape(-1, n_a)
+            if self.base["linked"]:
+                u += payoffs.linkage(rev, self.gamma)
+            seen = u[1:] if len(u) > 1 else np.broadcast_to(u[0], (n_a, n_a))
+            self._tables["rev"] = {
+                "true": u[0].tolist(),
+                "d": payoffs.disagreement_payoffs(u[0], self.outside).tolist(),
+                "seen_d": payoffs.disagreement_payoffs(seen, self.outside[None]),
+            }
+        return self._tables["rev"]
+
+    def _viewers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, payoffs.Options]:
+        """Ideal points, normalised saliences, ρ and option tables of every actor as it is, then
+        (with perception noise) as every observer sees it: rows (1 + observers) × actors, until
+        an event changes a parameter."""
+        if "viewers" not in self._full:
+            n_a, n_k = self.ideal.shape
+            ideal, weight, rho, options = self.ideal, self._weight(), self.rho, self.options
+            if self.base["noise"].any():
+                seen_ideal, seen_weight, seen_options = self._perceived_all()
+                ideal = np.concatenate([ideal, seen_ideal.reshape(-1, n_k)])
+                weight = np.concatenate([weight, seen_weight.reshape(-1, n_k)])
+                rho = np.tile(rho, n_a + 1)
+                options = {
+                    k: np.concatenate([t, seen_options[k].reshape(n_a * n_a, -1)])
+                    for k, t in options.items()
+                }
+            self._full["viewers"] = (ideal, weight, rho, options)
+        return self._full["viewers"]
+
     def reversion_utility(self, i: int) -> float:
         """Actor i's utility of the reversion package."""
-        if "rev" not in self._tables:
-            rev = self.reversion_package()[None, :]
-            self._tables["rev"] = self.utilities(rev, self.ideal, self.salience)[0]
-        return float(self._tables["rev"][i])
-
-    def _disagreements(self) -> np.ndarray:
-        rev = [self.reversion_utility(i) for i in range(len(self.actor_keys))]
-        return payoffs.disagreement_payoffs(np.array(rev), self.outside)
+        return self._reversion_utilities()["true"][i]
 
     def disagreement(self, i: int) -> float:
         """Actor i's disagreement payoff: max of reversion utility and outside option."""
-        if "d" not in self._tables:
-            self._tables["d"] = self._disagreements().tolist()
-        return self._tables["d"][i]
+        return self._reversion_utilities()["d"][i]
 
     def perceived(self, observer: int) -> tuple[np.ndarray, np.ndarray, payoffs.Options]:
         """Ideal points, saliences and option utilities of every actor as `observer` sees them
@@ -288,17 +362,18 @@ class BargainingModel(mesa.Model):
             seen = self._grid_table(proposer)
             seen_d = self._seen_disagreement(proposer)
             others = self.responders(proposer)
-            own = self.true_utilities()[:, proposer]
-            margins = seen[:, others] - seen_d[others]
+            own = np.ascontiguousarray(self.true_utilities()[:, proposer])  # read every round
             if self.majority:  # the margin of the coalition each open issue needs
                 full = np.full(seen.shape, -np.inf)
-                full[:, others], full[:, proposer] = margins, np.inf
+                full[:, others], full[:, proposer] = seen[:, others] - seen_d[others], np.inf
                 worst = np.min(
                     [rules.coalition_margin(self.rules[k], full) for k in self.open_issues()],
                     axis=0,
                 )
+            elif others:  # column by column: a minimum over a short inner axis is slow
+                worst = functools.reduce(np.minimum, [seen[:, j] - seen_d[j] for j in others])
             else:
-                worst = margins.min(axis=1) if others else np.zeros_like(own)
+                worst = np.zeros_like(own)
             self._tables[key] = (own, worst)
         return self._tables[key]
 
@@ -353,13 +428,7 @@ class BargainingModel(mesa.Model):
 
     def _seen_disagreement(self, observer: int) -> np.ndarray:
         """Every actor's disagreement payoff as `observer` perceives it."""
-        key = ("seen_d", observer)
-        if key not in self._tables:
-            rev = self.reversion_package()[None, :]
-            self._tables[key] = payoffs.disagreement_payoffs(
-                self.utilities(rev, *self.perceived(observer))[0], self.outside
-            )
-        return self._tables[key]
+        return self._reversion_utilities()["seen_d"][observer]
 
     # --- equilibrium strategy (two actors, one issue) -----------------------------------------
     def _equilibrium(self, i: int) -> tuple[list[float], list[tuple[float, float]]]:
@@ -403,11 +472,10 @@ class BargainingModel(mesa.Model):
     def responders(self, proposer: int) -> list[int]:
         """The actors asked on any open issue (its veto players or voters), other than the
         proposer."""
-        key = ("responders", proposer)
-        if key not in self._tables:
-            vetoes = self.asked[self.open_issues()].any(axis=0)
-            self._tables[key] = [j for j in np.flatnonzero(vetoes).tolist() if j != proposer]
-        return self._tables[key]
+        if "asked" not in self._tables:
+            asked_by = self.base["asked_by"]
+            self._tables["asked"] = sorted({j for k in self.open_issues() for j in asked_by[k]})
+        return [j for j in self._tables["asked"] if j != proposer]
 
     def recognise(self) -> int:
         """The proposer of this round: the agenda setter first, if there is one; then fixed
@@ -421,8 +489,8 @@ class BargainingModel(mesa.Model):
             if "cdf" not in self._full:
                 cdf = np.cumsum(self.capability)
                 cdf /= cdf[-1]
-                self._full["cdf"] = cdf
-            return int(self._full["cdf"].searchsorted(self.rng.random(), side="right"))
+                self._full["cdf"] = cdf.tolist()
+            return bisect.bisect_right(self._full["cdf"], self.rng.random())
         return self.rotation[self.round % len(self.rotation)]
 
     def close(self, k: int, value: float, agreed: bool) -> None:
@@ -541,15 +609,17 @@ class BargainingModel(mesa.Model):
         if closed and settled and judges:  # ... unless a walk-out reverted some of it
             sure.update(self._sure(package, sorted(settled), judges))
         first = True
-        accept = np.zeros(len(self.actor_keys), dtype=bool)
+        n_a = len(self.actor_keys)
+        accept = [False] * n_a
         while settled and judges:
-            accept[:] = False
+            accept = [False] * n_a
+            settlement = sorted(settled)
             for j in judges:
                 n = self.negotiators[j]
                 if first and j != proposer:
                     n.observe(offer[j])
                 answer = n.judge(offer[j], sure[j], t, holds[j] <= settled, proposer=j == proposer)
-                answer.settlement = sorted(settled)
+                answer.settlement = list(settlement)
                 if j == proposer:
                     own = answer
                 else:
@@ -571,7 +641,7 @@ class BargainingModel(mesa.Model):
             self.close(k, float(package[k]), agreed=True)
             closed.append(self.issue_keys[k])
             self.coalitions[self.issue_keys[k]] = [
-                self.actor_keys[j] for j in np.flatnonzero(accept & self.asked[k])
+                self.actor_keys[j] for j in self.base["asked_by"][k] if accept[j]
             ]
         if settled:
             self.last_proposer = self.actor_keys[proposer]

@@ -80,7 +80,17 @@ def scenario_arrays(spec: Scenario) -> dict[str, Any]:
         "asked": np.array([asked(r) for r in rules]),
         "consent": np.array([consent(r) for r in rules]),
         "options": options,
+        "linked": bool(gamma.any()),  # some actor links issues
         "levels": levels,
+        # Per actor, the issues it can hold at their reversion (`vetoes`) and those it is asked
+        # on (`stakes`); per issue, who is asked (`asked_by`): read every round as sets.
+        "vetoes": [
+            frozenset(k for k, r in enumerate(rules) if blockers(r)[i]) for i in range(len(actors))
+        ],
+        "stakes": [
+            frozenset(k for k, r in enumerate(rules) if asked(r)[i]) for i in range(len(actors))
+        ],
+        "asked_by": [tuple(np.flatnonzero(asked(r)).tolist()) for r in rules],
         "packages": math.prod(levels),  # on the full grid: an exact int however large
     }
     for value in [*arrays.values(), *options.values()]:

@@ -12,6 +12,7 @@ a proposer, how far the coalition it needs is from accepting each candidate pack
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,6 +31,11 @@ class IssueRule:
     needed: float  # weight a coalition needs: threshold × the voters' total weight
     count: np.ndarray  # (A,) bool: voters with a preference (they count towards `members`)
     members: float  # voters (by count) a coalition needs: members share × number of voters
+
+    @cached_property
+    def veto_players(self) -> tuple[int, ...]:
+        """The required actors' indices."""
+        return tuple(np.flatnonzero(self.required).tolist())
 
 
 def compile_rules(spec: Scenario) -> list[IssueRule]:
@@ -60,13 +66,14 @@ def compile_rules(spec: Scenario) -> list[IssueRule]:
     return rules
 
 
-def carries(rule: IssueRule, accept: np.ndarray) -> bool:
+def carries(rule: IssueRule, accept: np.ndarray | list[bool]) -> bool:
     """Whether the acceptors (`accept`, (A,) bool) carry the issue: every required actor among
     them and, under a qualified majority, enough weight and enough voters."""
+    if not rule.majority:  # per index: the run asks this for every issue after every answer
+        return all(accept[j] for j in rule.veto_players)
+    accept = np.asarray(accept, dtype=bool)
     if not accept[rule.required].all():
         return False
-    if not rule.majority:
-        return True
     weight = float(rule.weight[accept].sum())
     voters = int((rule.count & accept).sum())
     return weight >= rule.needed - RULE_TOLERANCE and voters >= rule.members - RULE_TOLERANCE
