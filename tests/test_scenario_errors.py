@@ -228,6 +228,8 @@ def test_run_also_refuses_a_malformed_scenario(tmp_path) -> None:
         ("protocol.deadline=abc", "valid integer"),
         ("events.3.hazard=0.1", "no item '3'"),
         ("noequals", "expected PATH=VALUE"),
+        # Another kind of strategy starts afresh (no leftover `e`), so the refusal is the real one.
+        ("actors.russia.strategy.type=equilibrium", "needs exactly two actors and one issue"),
     ],
 )
 def test_bad_set_override_is_a_clear_error(baseline_path, override, words) -> None:
@@ -235,6 +237,15 @@ def test_bad_set_override_is_a_clear_error(baseline_path, override, words) -> No
     assert result.exit_code == 2, result.output
     assert words in result.stderr and str(baseline_path) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_setting_a_strategy_type_drops_the_old_kinds_fields(baseline_path) -> None:
+    spec = load_scenario(baseline_path, ["actors.russia.strategy.type=reciprocal",
+                                         "actors.russia.strategy.beta=0.5"])  # fmt: skip
+    assert spec.actors["russia"].strategy.type == "reciprocal"
+    assert spec.actors["russia"].strategy.beta == 0.5
+    kept = load_scenario(baseline_path, ["actors.russia.strategy.type=concession"])
+    assert kept.actors["russia"].strategy == load_scenario(baseline_path).actors["russia"].strategy
 
 
 def test_missing_file_is_a_clear_error(tmp_path) -> None:

@@ -666,17 +666,18 @@ def heatmap_figures(
 ) -> dict[str, Figure]:
     """Heatmaps over two swept parameters: probability of agreement, and mean final values."""
     xl, yl = parameter_label(px, spec), parameter_label(py, spec)
+    xp, yp = parameter_phrase(px, spec), parameter_phrase(py, spec)
     keys = list(spec.issues)
     panels = [("agreed", "All issues (full agreement)")] + [
         (f"issue.{k}.agreed", spec.issues[k].label) for k in keys
     ]
     questions = {
         "heatmap_agreement": (
-            f"How likely is each issue to be agreed, for each {xl} and {yl}?",
+            f"How likely is each issue to be agreed, for each value of {xp} and {yp}?",
             "probability agreed",
         ),
         "heatmap_values": (
-            f"Where does each issue end up on average, for each {xl} and {yl}?",
+            f"Where does each issue end up on average, for each value of {xp} and {yp}?",
             "mean final value (0–1 scale of the issue's anchors)",
         ),
     }

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.plots.outcomes import CONFIDENCE, ok_rows
 from sim.plots.style import LIGHT, MIN_FONT, NEUTRAL, colours_of, new_figure
-from sim.scenario.words import parameter_label, short_name
+from sim.scenario.words import parameter_label, parameter_phrase, short_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,7 +152,7 @@ def _utilities(table: pd.DataFrame, spec: Scenario, param: str, where: str) -> F
     ax.set_ylim(min(0.0, ax.get_ylim()[0]), max(1.0, ax.get_ylim()[1]))
     ax.set(xlabel=parameter_label(param, spec), ylabel="mean utility")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ask(fig, f"How does {parameter_label(param, spec)} change what each party gets?",
+    ask(fig, f"How does {parameter_phrase(param, spec)} change what each party gets?",
         f"{where}; {NOTE}. {TREND.format('t')}")  # fmt: skip
     return fig
 
@@ -199,7 +199,7 @@ def sampled_figures(
     values = [(f"issue.{k}.value", issue.label, NEUTRAL) for k, issue in spec.issues.items()]
     figures = {}
     for p in params:
-        name, stem = parameter_label(p, spec), p.removeprefix("param.").replace(".", "_")
+        name, stem = parameter_phrase(p, spec), p.removeprefix("param.").replace(".", "_")
         figures[f"sampled_agreement_{stem}"] = _panels(
             table,
             spec,

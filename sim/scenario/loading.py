@@ -342,7 +342,9 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def apply_override(doc: Document, path: str, value: Any) -> None:
-    """Set `value` at a dotted `path` of the document's data; every parent must already exist."""
+    """Set `value` at a dotted `path` of the document's data; every parent must already exist.
+    Setting a section's `type` to another kind (a strategy, a rule) starts that section afresh, so
+    `strategy.type=equilibrium` drops a concession's `e`; later overrides can fill the new kind."""
     parts = path.split(".")
     node: Any = doc.data
     loc: Loc = ()
@@ -376,6 +378,8 @@ def apply_override(doc: Document, path: str, value: Any) -> None:
                 f"{'.'.join(map(str, loc))} is a value, not a section",
             )
         if last:
+            if key == "type" and isinstance(node, dict) and node.get("type", value) != value:
+                node.clear()  # another kind of section: the old kind's fields do not belong
             node[key] = value
         else:
             node = node[key]
