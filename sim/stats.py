@@ -298,9 +298,12 @@ def _pct(x: float, digits: int) -> str:
 def describe_proportion(
     p: float, lo: float, hi: float, confidence: float = 0.95, digits: int = 0
 ) -> str:
-    """Plain language for a share and its interval, e.g. '62% (95% CI 59–65%)'."""
+    """Plain language for a share and its interval, e.g. '62% (95% CI 59–65%)'; with a decimal
+    more where the interval would otherwise print as one number ('1.6% (95% CI 1.2–2.1%)')."""
     if any(math.isnan(v) for v in (p, lo, hi)):
         return "no completed runs"
+    while hi > lo and _pct(lo, digits) == _pct(hi, digits) and digits < 3:
+        digits += 1
     level = f"{100.0 * confidence:g}"
     return f"{_pct(p, digits)}% ({level}% CI {_pct(lo, digits)}–{_pct(hi, digits)}%)"
 

@@ -396,6 +396,9 @@ def test_describe_proportion_and_difference() -> None:
         "50.0% (90% CI 40.0–60.0%)"
     )
     assert describe_proportion(math.nan, math.nan, math.nan) == "no completed runs"
+    # 80 of 4,000 (Wilson 1.6–2.5%) would print "2% (95% CI 2–2%)": a decimal more, not a point.
+    assert describe_proportion(80 / 4000, *wilson_interval(80, 4000)) == "2.0% (95% CI 1.6–2.5%)"
+    assert describe_proportion(0.0, 0.0, 0.0) == "0% (95% CI 0–0%)"  # a true point stays one
     assert describe_difference(0.62, 0.41, 0.21, 0.18, 0.24) == (
         "0.62 vs 0.41, difference 0.21 [0.18, 0.24]"
     )
