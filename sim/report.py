@@ -197,7 +197,7 @@ def _sweep_sentence(r: Results) -> str:
     sweep = r.manifest.get("sweep") or {}
     runs = r.runs
     failed = int((runs["status"] != "ok").sum()) if "status" in runs.columns else 0
-    text = f"{len(runs)} runs ({failed} failed)"
+    text = f"{len(runs):,} runs ({failed:,} failed)"
     params = swept_parameters(r.ok)
     if params:
         axes = "; ".join(f"{parameter_phrase(p, r.spec)} {_values(runs, p)}" for p in params)
@@ -486,7 +486,7 @@ def headline(results: list[Results], table: Any = None) -> list[str]:
         p, lo, hi = _full_agreement(first)
         lines = [
             f"A full agreement on every issue is reached in {describe_proportion(p, lo, hi)} of "
-            f"the {len(first.ok)} simulated negotiations."
+            f"the {len(first.ok):,} simulated negotiations."
         ]
         params = swept_parameters(first.ok)
         found = discovery_of(first) if len(params) > 1 else None

@@ -299,7 +299,7 @@ def odds_figures(runs: pd.DataFrame, spec: Scenario, path: str) -> dict[str, Fig
     from sim.plots.outcomes import ok_rows, sweep_figures
 
     param = f"param.{path}"
-    where = f"{len(ok_rows(runs))} runs"
+    where = f"{len(ok_rows(runs)):,} runs"
     whole = sweep_figures(runs, spec, param, where)
     pick = {stem: next(k for k in whole if k.endswith(f"_{stem}")) for stem in ("issues", "actors")}
     return {

@@ -272,7 +272,7 @@ def sensitivity(
 
     Store(folder).note_outputs(paths)
     typer.echo(
-        f"{result.total} runs, {spec.n_points} design points; indices in {folder}/sensitivity.csv, "
+        f"{result.total:,} runs, {spec.n_points:,} design points; indices in {folder}/sensitivity.csv, "
         f"{len(paths)} plots in {folder}/plots/"
     )
 

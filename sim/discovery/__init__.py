@@ -84,7 +84,7 @@ class Discovery:
         qp = self.trajectory.quasi_p(i)
         lines = [
             f"box {i}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} "
-            f"({b.k} of {b.n} runs inside show {self.description}; "
+            f"({b.k:,} of {b.n:,} runs inside show {self.description}; "
             f"{b.k} of {self.box(0).k} such runs fall inside)"
         ]
         if not b.restricted:
@@ -114,7 +114,7 @@ class Discovery:
             where = " and ".join(conds) or "everywhere"
             out.append(
                 f"{where}: density {leaf.density:.2f}, coverage "
-                f"{leaf.k / total_k:.2f} ({leaf.k} of {leaf.n} runs)"
+                f"{leaf.k / total_k:.2f} ({leaf.k:,} of {leaf.n:,} runs)"
             )
         return out
 

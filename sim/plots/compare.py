@@ -168,7 +168,7 @@ def compare_figures(results: list[Results]) -> dict[str, Figure]:
     n = len(results)
     names = " vs ".join(r.name for r in results)
     handles: list[Any] = [
-        Patch(label=f"{r.name} ({len(ok_rows(r.runs))} runs)", **scenario_style(i))
+        Patch(label=f"{r.name} ({len(ok_rows(r.runs)):,} runs)", **scenario_style(i))
         for i, r in enumerate(results)
     ]
     figures: dict[str, Figure] = {}

@@ -124,7 +124,7 @@ def discovery_figures(d: Discovery, name: str = "") -> dict[str, Figure]:
     stem: where the runs showing the outcome are (the box's limits and the design points, "")
     and how PRIM and the trees found it (the peeling trajectory and feature scores, "_search")."""
     where = f"{name}: " if name else ""
-    share = (f"{where}{d.box(0).density:.0%} of {d.box(0).n} runs at {len(d.points)} design "
+    share = (f"{where}{d.box(0).density:.0%} of {d.box(0).n:,} runs at {len(d.points):,} design "
              "points show it")  # fmt: skip
     answer = new_figure(SLIDE)
     left, right = answer.subplots(1, 2, width_ratios=[1, 1.15])

@@ -486,7 +486,7 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
     where issues end up, how often each is agreed, what each party gets, when agreement comes,
     and the sweep figures (curves for one axis, heatmaps for two)."""
     n = len(ok_rows(runs))
-    where = f"{name or spec.name}: {n} simulated negotiations"
+    where = f"{name or spec.name}: {n:,} simulated negotiations"
     figs: dict[str, Figure] = {}
     keys = list(spec.issues)
     for k in keys:
