@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable
 
 # Solara reads these when it is first imported. The CDN setting points at a closed loopback port:
@@ -71,10 +72,11 @@ def serve(
     scenario: str,
     host: str = "127.0.0.1",
     port: int = 8765,
-    quiet: bool = False,
+    quiet: bool = True,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run the app until interrupted (Ctrl-C); `on_ready` is called once the page answers."""
+    """Run the app until interrupted (Ctrl-C); `on_ready` is called once the page answers. Quiet
+    by default: a teacher sees negsim's own lines, not the web server's log."""
     os.environ.update(OFFLINE)  # before anything imports Solara
     os.environ[SCENARIO_ENV] = scenario
     import solara.server.settings
@@ -86,6 +88,9 @@ def serve(
     solara.settings.assets.cdn = OFFLINE["SOLARA_ASSETS_CDN"]
     solara.settings.assets.proxy = True
 
+    # Solara warns on every page load over plain http at 127.0.0.1 that it cannot set a
+    # cross-site cookie for embedding in an iframe; the app is not embedded, so the warning is noise.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     config = uvicorn.Config(
         "solara.server.starlette:app",
         host=host,
