@@ -85,6 +85,11 @@ def test_replication_noise_share_and_the_reps_that_would_fix_it() -> None:
     (line,) = index_warnings(calm, "saltelli", 64, {"agreed": share}, reps=10)
     # Noise variance falls as 1/reps: 0.4 / 0.6 of the signal now, 0.1 / 0.9 wanted → × 6.
     assert "agreed (40%)" in line and "--reps 60 or more" in line
+    assert "total-order indices" in line
+    morris = pd.DataFrame({"outcome": ["agreed"], "parameter": ["a"], "mu_star": [0.5],
+                           "mu_star_conf": [0.01], "sigma": [0.1]})  # fmt: skip
+    (line,) = index_warnings(morris, "morris", 64, {"agreed": share}, reps=10)
+    assert "inflates μ* and σ" in line and "total-order" not in line  # Morris has no ST
     (line,) = index_warnings(calm, "saltelli", 64, {"agreed": 0.9}, reps=10)
     assert "measure noise, not influence" in line
 

@@ -246,8 +246,9 @@ def index_warnings(
         names = ", ".join(f"{named(k)} ({v:.0%})" for k, v in noisy.items())
         out.append(
             f"Replication noise makes up more than {NOISY:.0%} of the variance of the design "
-            f"points' means for {names}; it is credited to every parameter and inflates the "
-            f"total-order indices. Use --reps {need} or more."
+            f"points' means for {names}; it is credited to every parameter and inflates "
+            f"{'μ* and σ' if design == 'morris' else 'the total-order indices'}. "
+            f"Use --reps {need} or more."
         )
     flat = {k: v for k, v in noise.items() if v > 0.5}
     if flat:
