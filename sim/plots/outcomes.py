@@ -618,6 +618,7 @@ def _sweep_values(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
     for ax, k in zip(axes, keys, strict=False):
         if spec.issues[k].options is None:
             draw_sweep(table, f"issue.{k}.value", ax=ax)
+            # Three rows leave room for one line an anchor: cut with "…", whole on issue_*.png.
             anchor_axis(ax, spec.issues[k].anchors, width=18 if rows <= 2 else 24,
                         lines=2 if rows <= 2 else 1)  # fmt: skip
         else:  # named options have no mean: the probability of each instead
@@ -625,7 +626,7 @@ def _sweep_values(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure:
                 draw_sweep(table, f"issue.{k}.option.{name}", ax=ax, label=name,
                            linestyle=["-", "--", ":", "-."][j % 4])  # fmt: skip
             percent_axis(ax, "y")
-        ax.set_title(_wrap(spec.issues[k].label, 44), fontsize=MIN_FONT + 1)
+        ax.set_title(_wrap(spec.issues[k].label, 44), fontsize=MIN_FONT)  # two titles side by side
     for ax in axes[len(keys) :]:
         ax.set_visible(False)
     named = [spec.issues[k].label for k in keys if spec.issues[k].options is not None]
