@@ -31,6 +31,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if group.endswith("test_docs.py") and (page := getattr(item, "callspec", None)):
             group += ":" + Path(str(page.params["path"])).name
         item.add_marker(pytest.mark.xdist_group(group))
+    # Groups are dealt out in collection order: the longest chains first, so neither worker is
+    # left finishing one of them alone (a stable sort keeps each group's own order).
+    first = ("test_docs.py:README.md", "test_app_browser.py", "test_docs.py:")
+    items.sort(key=lambda i: next((n for n, g in enumerate(first) if g in _group(i)), len(first)))
+
+
+def _group(item: pytest.Item) -> str:
+    return next(m.args[0] for m in item.iter_markers("xdist_group"))
 
 
 @pytest.fixture
