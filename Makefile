@@ -34,7 +34,7 @@ run: setup
 test: setup browser
 	$(VENV)/bin/ruff check sim tests benchmarks
 	$(VENV)/bin/ruff format --check sim tests benchmarks
-	NEGSIM_REQUIRE_BROWSER=1 $(VENV)/bin/python -m pytest -q -n auto --dist loadgroup --durations=10
+	NEGSIM_REQUIRE_BROWSER=1 $(VENV)/bin/python -m pytest -q -n auto --dist loadgroup --no-loadscope-reorder --durations=10
 
 # The app's browser test drives Debian's Chromium and its driver (Playwright's own browser
 # download does not work offline); install them when missing.

@@ -31,14 +31,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if group.endswith("test_docs.py") and (page := getattr(item, "callspec", None)):
             group += ":" + Path(str(page.params["path"])).name
         item.add_marker(pytest.mark.xdist_group(group))
-    # Groups are dealt out in collection order: the longest chains first, so neither worker is
-    # left finishing one of them alone (a stable sort keeps each group's own order).
+    # Groups are dealt out in collection order (the Makefile turns off xdist's reordering by test
+    # count): the longest chains first, so neither worker is left finishing one of them alone (a
+    # stable sort keeps each group's own order).
     first = ("test_docs.py:README.md", "test_app_browser.py", "test_docs.py:")
     items.sort(key=lambda i: next((n for n, g in enumerate(first) if g in _group(i)), len(first)))
 
 
 def _group(item: pytest.Item) -> str:
     return next(m.args[0] for m in item.iter_markers("xdist_group"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail at once if xdist dropped the groups (it marks them by suffixing node ids with
+    `@group`, which pytest 9.2 ignores: pytest-xdist#1386): each test would then run alone, every
+    module fixture and executed docs page once per worker, and the suite take minutes longer."""
+    grouped = all("@" in item.nodeid for item in session.items)
+    if getattr(session.config.option, "loadgroup", False) and not grouped:
+        raise pytest.UsageError(
+            "pytest-xdist's --dist loadgroup lost its groups with this pytest: "
+            "install the versions pyproject.toml's test extras pin"
+        )
 
 
 @pytest.fixture
