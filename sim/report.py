@@ -240,7 +240,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
     table = agreement_table(ok, spec).set_index("key")
     full = table.loc["all"]
     out = [
-        f"Across {n} completed runs{pooled}, every issue was agreed in "
+        f"Across {n:,} completed runs{pooled}, every issue was agreed in "
         f"{describe_proportion(full.p, full.lo, full.hi)} of runs."
     ]
     for k, issue in spec.issues.items():

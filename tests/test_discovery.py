@@ -174,7 +174,7 @@ def test_discover_prints_the_trajectory_and_the_box_and_draws_the_figure(lhs_res
     runs = load(lhs_results)
     ok = runs[runs["status"] == "ok"]
     k = int((ok["breakdown"] != "").sum())
-    assert f"{k} of {len(ok)} completed runs" in out
+    assert f"{k:,} of {len(ok):,} completed runs" in out
     assert sum(line.endswith(" *") for line in out.splitlines()) == 1  # one chosen box
     picked = runner.invoke(app, ["discover", str(lhs_results), "--outcome", "breakdown",
                                  "--box", "0"])  # fmt: skip

@@ -358,7 +358,7 @@ def sensitivity_example(ex: Execution) -> list[str]:
 def discovery_example(ex: Execution) -> list[str]:
     """README: what the three views find on the 10,000-run LHS sweep."""
     out = ex.output("negsim discover results/lhs3 --outcome breakdown")
-    n = int(_number(r"of (\d+) completed runs", out))
+    n = int(_number(r"of ([\d,]+) completed runs", out).replace(",", ""))
     box = re.search(r"^box \d+: coverage ([\d.]+), density ([\d.]+)", out, flags=re.M)
     limit = _number(r"\n  Russia: outside option (\S+ [\d.]+)  \(quasi-p < 0.001\)", out)
     leaves = re.findall(r"^  (.*): density ([\d.]+), coverage", out, flags=re.M)

@@ -84,7 +84,7 @@ def discover(
         _warn_incomplete([r])
         d = find(r.runs, r.spec, outcome, box, alpha, mass_min)
     typer.echo(
-        f"{d.description}: {d.box(0).k} of {d.box(0).n} completed runs "
+        f"{d.description}: {d.box(0).k:,} of {d.box(0).n:,} completed runs "
         f"({d.box(0).density:.1%}) at {len(d.points)} design points"
     )
     typer.echo("\nPRIM peeling trajectory (* the box described below)")
