@@ -32,7 +32,7 @@ figure { margin: 1.2em 0; } figure img { width: 100%; height: auto; border: 1px 
 figcaption { font-size: .85em; color: #555; }
 .note { background: #f4f4f4; border-left: 4px solid #333; padding: .5em 1em; }
 .headline { border: 2px solid #333; padding: .4em 1.2em .8em; margin: 1.5em 0; }
-.headline ol { font-size: 1.15em; } .headline li { margin: .5em 0; }
+.headline h2 { margin-top: .6em; } .headline ol { font-size: 1.15em; } .headline li { margin: .5em 0; }
 dl.glossary dt { font-weight: bold; margin-top: .5em; } dl.glossary dd { margin-left: 1.5em; }
 code { font-size: .9em; word-break: break-all; }
 li { margin: .25em 0; }
@@ -607,6 +607,7 @@ def build_report(
     from sim.plots.style import mark_incomplete
 
     table = differences_table(results) if len(results) > 1 else None
+    mismatch = sweep_mismatch(results) if table is not None else None
     contents = [f'<a href="#r{i}">{e(r.name)}</a>' for i, r in enumerate(results)]
     contents += ['<a href="#comparison">comparison</a>'] if len(results) > 1 else []
     contents += ['<a href="#glossary">glossary</a>', '<a href="#provenance">sources</a>']
@@ -616,8 +617,15 @@ def build_report(
         "exploration, not a measurement. Percentages are shares of simulated negotiations; each "
         "comes with its 95% interval (see the glossary at the end for every term).</p>",
         '<section class="headline"><h2>The three findings that matter most</h2>'
-        "<ol>" + "".join(f"<li>{e(line)}</li>" for line in headline(results, table)) + "</ol>"
-        "</section>",
+        "<ol>"
+        + "".join(f"<li>{e(line)}</li>" for line in headline(results, table))
+        + "</ol>"
+        + (
+            f'<p class="note"><strong>Not like-for-like:</strong> {e(mismatch)}</p>'
+            if mismatch
+            else ""
+        )
+        + "</section>",
         "<nav><p>Contents: " + ", ".join(contents) + "</p></nav>",
     ]
     images = 0
@@ -663,7 +671,6 @@ def build_report(
             body.append(figure_html(mark_incomplete(fig, r.note), images))
     if table is not None:
         body.append('<h2 id="comparison" class="part">Comparison</h2>')
-        mismatch = sweep_mismatch(results)
         if mismatch:
             body.append(f'<p class="note"><strong>Caution:</strong> {e(mismatch)}</p>')
         body.append("<h3>Findings</h3><ul>")

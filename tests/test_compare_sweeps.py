@@ -24,4 +24,5 @@ def test_same_sweep_no_warning_different_sweep_warns() -> None:
     message = sweep_mismatch([_results("a", [axis]), _results("b", [other])])
     assert message and "different design points" in message
     message = sweep_mismatch([_results("a", [axis]), _results("b", [])])
-    assert message and "b: no swept parameter" in message
+    assert message and "b swept no parameter" in message
+    assert "a swept Russia's outside option" in message  # in words, not the dotted path

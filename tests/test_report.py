@@ -180,6 +180,15 @@ def test_the_report_opens_with_three_findings_in_plain_words(report, folders) ->
         assert f"{said} of {folder.name} runs" in first
 
 
+def test_the_headline_warns_when_the_results_were_swept_differently(report) -> None:
+    """The fixtures sweep Russia's outside option over 0.2, 0.5 and over 0.3: pooled, their
+    differences mix the scenario with the sweep, and the headline (read first, or alone) says so."""
+    head = html.unescape(section(report, "The three findings that matter most"))
+    assert "Not like-for-like" in head
+    assert "baseline swept Russia's outside option" in head
+    assert "actors.russia" not in head
+
+
 def test_a_single_results_headline_names_agreement_the_sweep_and_who_gains(folders, tmp_path):
     from sim.plots import load_results
     from sim.report import headline

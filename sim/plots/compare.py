@@ -264,8 +264,11 @@ def sweep_mismatch(results: list[Results]) -> str | None:
     ]
     if all(d == designs[0] for d in designs[1:]):
         return None
+    from sim.scenario.words import parameter_phrase
+
     described = "; ".join(
-        f"{r.name}: " + (", ".join(a["path"] for a in (d[1] or [])) or "no swept parameter")
+        f"{r.name} swept "
+        + (" and ".join(parameter_phrase(a["path"], r.spec) for a in d[1] or []) or "no parameter")
         for r, d in zip(results, designs, strict=True)
     )
     return (
