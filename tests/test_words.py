@@ -77,9 +77,19 @@ def test_sensitivity_warnings_name_no_dotted_path_and_stay_with_their_chart(
         return plt.figure()
 
     monkeypatch.setattr(sensitivity, "draw_indices", draw)
-    sensitivity.plot_sensitivity(table, tmp_path, lines, spec)
-    assert any("outside [0, 1]" in n for n in captured["agreed"])
-    assert not any("outside [0, 1]" in n for n in captured["issue.russian_basing.value"])
+    noise = {"agreed": 0.3, "issue.russian_basing.value": 0.05}
+
+    def warn(rows, outcome):
+        mine = {outcome: noise[outcome]} if outcome in noise else {}
+        return index_warnings(rows, "saltelli", 64, mine, 2, spec)
+
+    sensitivity.plot_sensitivity(table, tmp_path, warn, spec)
+    agreed, basing = captured["agreed"], captured["issue.russian_basing.value"]
+    assert any("outside [0, 1]" in n for n in agreed)
+    assert any("full agreement on every issue (30%)" in n for n in agreed)
+    # Russian basing's chart: its own widest interval, and nothing about full agreement.
+    assert not any("outside [0, 1]" in n or "full agreement" in n for n in basing), basing
+    assert any("for the final value of Russian basing" in n for n in basing), basing
 
 
 def test_the_reports_sweep_sentence_names_the_parameter_in_words(spec) -> None:

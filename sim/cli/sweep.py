@@ -267,7 +267,13 @@ def sensitivity(
         print(f"warning: {line}", file=sys.stderr)
     from sim.plots.sensitivity import plot_sensitivity
 
-    paths = plot_sensitivity(table, folder / "plots", warnings, spec.scenario)
+    def warn(rows: Any, outcome: str) -> list[str]:  # one chart's own outcome
+        mine = {outcome: noise[outcome]} if outcome in noise else {}
+        return index_warnings(
+            rows, spec.design, spec.samples, mine, spec.replications, spec.scenario
+        )
+
+    paths = plot_sensitivity(table, folder / "plots", warn, spec.scenario)
     from sim.sweep.store import Store
 
     Store(folder).note_outputs(paths)

@@ -1,10 +1,11 @@
 """Sensitivity indices as horizontal bar charts: one figure per outcome, one pair of bars per
 parameter (Sobol S1 and ST, or Morris μ* and σ), each index with its 95% interval as an error bar,
-and the warnings of `sim.sweep.design.index_warnings` that concern the outcome written under it."""
+and the warnings of `sim.sweep.design.index_warnings` about that outcome's rows written under it."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,26 +73,20 @@ def draw_indices(
 
 
 def plot_sensitivity(
-    table: Any, folder: str | Path, warnings: list[str] = (), spec: Scenario | None = None
+    table: Any,
+    folder: str | Path,
+    warn: Callable[[Any, str], list[str]] | None = None,
+    spec: Scenario | None = None,
 ) -> list[Path]:
-    """Save `sensitivity_<outcome>.png` in `folder` for every outcome of the indices table; each
-    carries the warnings that name its outcome and those about the whole design, and the
-    scenario's labels when it is given."""
+    """Save `sensitivity_<outcome>.png` in `folder` for every outcome of the indices table, in the
+    scenario's labels when it is given. Under each chart go `warn(rows, outcome)`: the warnings
+    about that outcome's own rows, so a chart never cautions about another outcome."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    from sim.scenario.words import outcome_words
-
-    def named(o: str) -> str:  # as index_warnings names it
-        return outcome_words(o, spec) if spec is not None else o
-
-    outcomes = [named(str(o)) for o in table["outcome"].unique()]
-    general = [w for w in warnings if not any(w.startswith(f"{o}:") for o in outcomes)]
     paths = []
     for outcome, group in table.groupby("outcome", sort=False):
-        name = named(str(outcome))
-        mine = [w for w in warnings if w.startswith(f"{name}:")]
-        noisy = [w for w in general if f"{name} (" in w or "--samples" in w]
-        fig = draw_indices(group, str(outcome), notes=mine + noisy, spec=spec)
+        notes = warn(group, str(outcome)) if warn is not None else []
+        fig = draw_indices(group, str(outcome), notes=notes, spec=spec)
         path = folder / f"sensitivity_{str(outcome).replace('.', '_')}.png"
         fig.savefig(path)
         paths.append(path)

@@ -253,9 +253,14 @@ def index_warnings(
     flat = {k: v for k, v in noise.items() if v > 0.5}
     if flat:
         names = ", ".join(f"{named(k)} ({v:.0%})" for k, v in flat.items())
+        these, depend, their = (
+            ("this outcome", "depends", "its")
+            if len(flat) == 1
+            else ("these outcomes", "depend", "their")
+        )
         out.append(
             f"Mostly replication noise (share of the variance of the design points' means): "
-            f"{names}. Either these outcomes barely depend on the swept parameters or --reps "
-            f"{reps} is far too few; their indices measure noise, not influence."
+            f"{names}. Either {these} barely {depend} on the swept parameters or --reps "
+            f"{reps} is far too few; {their} indices measure noise, not influence."
         )
     return out
