@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,31 +43,44 @@ class Mesh:
 
     def values(self, idx: Index) -> Array:
         """The packages (n, K) that level indices (n, K) stand for."""
-        return self.points[np.arange(idx.shape[1]), idx]
+        return self._flat_points[idx + self._offsets]
+
+    @cached_property
+    def _flat_points(self) -> Array:
+        return self.points.ravel()
+
+    @cached_property
+    def _offsets(self) -> Index:  # where each issue's levels start in `_flat_points`
+        return np.arange(self.points.shape[0]) * self.points.shape[1]
+
+    @cached_property
+    def _link(self) -> Array:  # (P, A): each actor's linkage weight on each linked pair
+        return self.gamma[:, self.pairs[:, 0], self.pairs[:, 1]].T
 
     def utilities(self, idx: Index) -> Array:
         """Every actor's utility of packages given as level indices (n, K): (n, A)."""
         u = self.table[:, np.arange(idx.shape[1]), idx].sum(axis=2).T
         return u + self._linkage(self.values(idx))
 
-    def neighbours(self, x: Index, moves: Index) -> tuple[Index, Array]:
+    def neighbours(self, x: Index, moves: Moves) -> tuple[Index, Array]:
         """The packages (M, K) that x becomes by each move (issue, level, issue, level) and
         every actor's utility of each (M, A), from x's by the moves' differences."""
         k = np.arange(len(x))
-        gain = self.table - self.table[:, k, x][:, :, None]  # (A, K, L)
-        second = np.where(moves[:, 0] != moves[:, 2], 1.0, 0.0)  # a single change counts once
-        u = gain[:, moves[:, 0], moves[:, 1]] + second * gain[:, moves[:, 2], moves[:, 3]]
-        u = u.T + self.utilities(x[None])
+        here = self.table[:, k, x]  # (A, K)
+        gain = (self.table - here[:, :, None]).reshape(len(here), -1)  # (A, K·L)
+        u = (gain[:, moves.first] + moves.second * gain[:, moves.then]).T
+        linked = self._linkage(self.values(x[None]))
+        u += here.sum(axis=1) + linked  # x's own utilities, as `utilities` adds them
         candidates = _apply(x, moves)
         if len(self.pairs):
-            u += self._linkage(self.values(candidates)) - self._linkage(self.values(x[None]))
+            u += self._linkage(self.values(candidates)) - linked
         return candidates, u
 
     def _linkage(self, packages: Array) -> Array | float:
         if not len(self.pairs):
             return 0.0
         a, b = self.pairs[:, 0], self.pairs[:, 1]
-        return (packages[:, a] * packages[:, b]) @ self.gamma[:, a, b].T
+        return (packages[:, a] * packages[:, b]) @ self._link
 
 
 def mesh(
@@ -80,10 +93,10 @@ def mesh(
 ) -> Mesh:
     """The mesh of per-issue candidate values `axes` for actors with these preferences (as in
     `payoffs.utilities`)."""
-    width = max(len(a) for a in axes)
-    points = np.array(
-        [np.pad(np.asarray(a, float), (0, width - len(a)), mode="edge") for a in axes]
-    )
+    points = np.empty((len(axes), max(len(a) for a in axes)))
+    for k, a in enumerate(axes):
+        points[k, : len(a)] = a
+        points[k, len(a) :] = a[-1]
     values = payoffs.issue_values(points.T, ideal, rho, options)  # (L, A, K)
     table = (np.asarray(weight)[None] * values).transpose(1, 2, 0)
     gamma = np.asarray(gamma, dtype=float)
@@ -179,19 +192,31 @@ def _masked(m: Mesh) -> Array:
     return np.where(levels[None, None] < np.array(m.counts)[None, :, None], m.table, -math.inf)
 
 
-def _apply(x: Index, moves: Index) -> Index:
+def _apply(x: Index, moves: Moves) -> Index:
     """Packages (M, K): x with each move (issue, level, issue, level) applied."""
-    out = np.repeat(x[None], len(moves), axis=0)
-    rows = np.arange(len(moves))
-    out[rows, moves[:, 0]] = moves[:, 1]
-    out[rows, moves[:, 2]] = moves[:, 3]
+    out = np.repeat(x[None], len(moves.rows), axis=0)
+    rows = np.arange(len(moves.rows))
+    out[rows, moves.rows[:, 0]] = moves.rows[:, 1]
+    out[rows, moves.rows[:, 2]] = moves.rows[:, 3]
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class Moves:
+    """A set of moves: rows (issue, level, issue, level), and for indexing a mesh's table
+    flattened to (A, K·L), each row's first and second change as issue · L + level, and 1
+    where the second change is another issue's, 0 where it repeats the first (counted once)."""
+
+    rows: Index
+    first: Index
+    then: Index
+    second: Array
+
+
 @lru_cache(maxsize=256)
-def _moves(counts: tuple[int, ...], pairs: bool) -> Index:
+def _moves(counts: tuple[int, ...], pairs: bool) -> Moves:
     """Every change of one open issue's level (or, with `pairs`, of two issues' levels, which
-    includes every single change and no change): rows (issue, level, issue, level)."""
+    includes every single change and no change), on a mesh of these counts."""
     open_ = [k for k, n in enumerate(counts) if n > 1]
     rows = [(k, level, k, level) for k in open_ for level in range(counts[k])]
     if pairs:
@@ -203,5 +228,9 @@ def _moves(counts: tuple[int, ...], pairs: bool) -> Index:
             for b in range(counts[j])
         ]
     out = np.array(rows, dtype=np.int64).reshape(-1, 4)
-    out.flags.writeable = False
-    return out
+    levels = max(counts)
+    second = np.where(out[:, 0] != out[:, 2], 1.0, 0.0)
+    moves = Moves(out, out[:, 0] * levels + out[:, 1], out[:, 2] * levels + out[:, 3], second)
+    for a in (moves.rows, moves.first, moves.then, moves.second):
+        a.flags.writeable = False
+    return moves
