@@ -105,6 +105,14 @@ def per_issue(levels: int | Sequence[int], n_issues: int) -> list[int]:
     return [levels] * n_issues if isinstance(levels, int) else list(levels)
 
 
+@lru_cache(maxsize=64)
+def grid_levels(n: int) -> Array:
+    """The n evenly spaced values 0, 1/(n − 1), …, 1 of an issue's grid (read-only: shared)."""
+    axis = np.linspace(0.0, 1.0, n)
+    axis.flags.writeable = False
+    return axis
+
+
 def package_grid(levels: int | Sequence[int], fixed: Array) -> Array:
     """Every package on an evenly spaced grid over the open issues (`levels` points per issue, or
     a count for each issue); `fixed` holds NaN for open issues and the closed value elsewhere.
@@ -112,7 +120,7 @@ def package_grid(levels: int | Sequence[int], fixed: Array) -> Array:
     fixed = np.asarray(fixed, dtype=float)
     counts = per_issue(levels, len(fixed))
     open_ = np.flatnonzero(np.isnan(fixed))
-    axes = [np.linspace(0.0, 1.0, counts[k]) for k in open_]
+    axes = [grid_levels(counts[k]) for k in open_]
     grid = np.tile(fixed, (int(np.prod([len(a) for a in axes])), 1))
     if len(open_):
         mesh = np.meshgrid(*axes, indexing="ij")
@@ -135,7 +143,7 @@ def grid_utilities(
     you have it (it is needed only for the linkage terms), or those terms as `link` if you have
     them (`mesh_linkage`)."""
     counts = per_issue(levels, np.shape(ideal)[1])
-    axes = [np.linspace(0.0, 1.0, n) for n in counts]
+    axes = [grid_levels(n) for n in counts]
     return mesh_utilities(axes, ideal, weight, rho, gamma, options, grid, link=link)
 
 
@@ -163,7 +171,9 @@ def mesh_utilities(
     n_actors = ideal.shape[0]
     weight = np.asarray(weight)
     rho = np.asarray(rho, dtype=float)
-    total = np.zeros((n_actors, 1)) if offset is None else np.asarray(offset, float)[:, None]
+    # Package-major (n, A) from the start: each issue multiplies the rows by its levels, every
+    # actor's sum built in the same order (offset, then issue by issue) as one package at a time.
+    total = np.zeros((1, n_actors)) if offset is None else np.array(offset, float)[None, :]
     lengths = {len(axis) for axis in axes}
     batch = None  # every issue's values in one computation when the axes share a length
     if len(lengths) == 1:
@@ -179,13 +189,12 @@ def mesh_utilities(
         values = weight[:, k, None] * values
         if linear is not None:
             values += linear[:, k, None] * axis[None, :]
-        total = _outer_sum(total, values)
-    u = total.T.copy()
+        total = (total[:, None, :] + values.T[None, :, :]).reshape(-1, n_actors)
     if link is None:
         link = mesh_linkage(axes, gamma, grid)
     if not np.isscalar(link):
-        u += link
-    return u
+        total += link
+    return total
 
 
 def mesh_linkage(axes: Sequence[Array], gamma: Array, grid: Array | None = None) -> Array | float:
@@ -199,20 +208,6 @@ def mesh_linkage(axes: Sequence[Array], gamma: Array, grid: Array | None = None)
         grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
     products = grid[:, pairs[:, 0]] * grid[:, pairs[:, 1]]
     return products @ gamma[:, pairs[:, 0], pairs[:, 1]].T
-
-
-def _outer_sum(total: Array, values: Array) -> Array:
-    """(A, m) and (A, L) to (A, m·L): total[a, i] + values[a, l] at i·L + l. One addition per
-    level over all of `total` at once when the table is the longer: a broadcast whose innermost
-    loop runs over only L values is several times slower."""
-    n, m = total.shape
-    width = values.shape[1]
-    if m < width:
-        return (total[:, :, None] + values[:, None, :]).reshape(n, -1)
-    out = np.empty((n, m, width))
-    for level in range(width):
-        np.add(total, values[:, level, None], out=out[:, :, level])
-    return out.reshape(n, -1)
 
 
 def worst_values(ideal: Array, rho: Array, options: Options | None = None) -> Array:
