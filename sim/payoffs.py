@@ -222,7 +222,7 @@ def worst_values(ideal: Array, rho: Array, options: Options | None = None) -> Ar
 
 
 def guaranteed_utilities(
-    packages: Array,
+    package: Array,
     free: NDArray[np.bool_],
     ideal: Array,
     weight: Array,
@@ -231,18 +231,17 @@ def guaranteed_utilities(
     options: Options | None = None,
     worst: Array | None = None,
 ) -> Array:
-    """What each actor a is sure to get from its own package `packages[a]` whatever values the
-    issues marked `free[a]` end at: its utility with each free issue at its worst value, and each
-    linkage term γ·o_k·o_l at its lowest over the free issues' range [0, 1]. Exact without
-    linkage on free issues; a lower bound with it. Shapes (A, K) in, (A,) out."""
-    packages = np.asarray(packages, dtype=float)
-    n = len(packages)
-    values = issue_values(packages, ideal, rho, options)[np.arange(n), np.arange(n)]  # (A, K)
+    """What each actor a is sure to get from `package` (K,) whatever values the issues marked
+    `free[a]` end at: its utility with each free issue at its worst value, and each linkage term
+    γ·o_k·o_l at its lowest over the free issues' range [0, 1]. Exact without linkage on free
+    issues; a lower bound with it. Shapes (A, K) in, (A,) out."""
+    package = np.asarray(package, dtype=float)
+    values = issue_values(package[None], ideal, rho, options)[0]  # (A, K)
     if worst is None:
         worst = worst_values(ideal, rho, options)
     u = (np.asarray(weight) * np.where(free, worst, values)).sum(axis=1)
     if gamma is not None and np.any(gamma):
-        lo, hi = np.where(free, 0.0, packages), np.where(free, 1.0, packages)
+        lo, hi = np.where(free, 0.0, package), np.where(free, 1.0, package)
         corners = np.stack(
             [a[:, :, None] * b[:, None, :] for a in (lo, hi) for b in (lo, hi)]
         )  # (4, A, K, K): the product o_k·o_l is bilinear, so its extremes are at corners

@@ -54,8 +54,8 @@ class BargainingModel(mesa.Model):
         noise = self.base["noise"][:, None, None]
         self.ideal_error = self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise
         self.salience_error = np.exp(self.rng.normal(0.0, 1.0, (n_a, n_a, n_k)) * noise)
-        for i in range(n_a):
-            self.ideal_error[i, i], self.salience_error[i, i] = 0.0, 1.0
+        itself = np.arange(n_a)
+        self.ideal_error[itself, itself], self.salience_error[itself, itself] = 0.0, 1.0
         # On issues of named options, additive error of the same s.d. on each option's utility
         # (drawn after the others, so scenarios without options keep their random streams).
         self.option_error = {}
@@ -78,7 +78,7 @@ class BargainingModel(mesa.Model):
         self.last_proposer = ""
         self.trajectory: list[Offer] = []
         self._tables: dict[Any, Any] = {}  # depends on what is closed and on parameters
-        self._full: dict[Any, Any] = {}  # tables over the full grid: depend on parameters only
+        self._full: dict[Any, Any] = {}  # depend on parameters and this run's perceptions only
 
     @property
     def full_grid(self) -> np.ndarray:
@@ -105,6 +105,14 @@ class BargainingModel(mesa.Model):
     def initial_disagreement(self) -> np.ndarray:
         """Every actor's disagreement payoff before anything closes or fires."""
         return np.array(list(references(self.spec)["disagreement"].values()))
+
+    def _by_parameters(self) -> dict[Any, Any]:
+        """Where tables that depend on the parameters events may change, and on nothing else,
+        are kept: with the scenario's arrays (its runs share them) until an event fires in this
+        run, then with this run's tables."""
+        if self.salience is self.base["salience"]:  # `own_parameters` copies them all at once
+            return self.base.setdefault("by_parameters", {})
+        return self._full
 
     def own_parameters(self) -> None:
         """Give this run its own copies of the parameters events may change (once)."""
@@ -254,18 +262,20 @@ class BargainingModel(mesa.Model):
     def scalars(self) -> dict[str, list[float]]:
         """The per-actor parameters answers read every round, as Python floats (until an event
         changes one): `outside` (NaN without an outside option), `patience`, `rationality`."""
-        if "scalars" not in self._full:
-            self._full["scalars"] = {
+        store = self._by_parameters()
+        if "scalars" not in store:
+            store["scalars"] = {
                 name: getattr(self, name).tolist()
                 for name in ("outside", "patience", "rationality")
             }
-        return self._full["scalars"]
+        return store["scalars"]
 
     def _weight(self) -> np.ndarray:
         """The true saliences, normalised (until an event changes a parameter)."""
-        if "weight" not in self._full:
-            self._full["weight"] = payoffs.normalise_saliences(self.salience)
-        return self._full["weight"]
+        store = self._by_parameters()
+        if "weight" not in store:
+            store["weight"] = payoffs.normalise_saliences(self.salience)
+        return store["weight"]
 
     def true_utilities(self) -> np.ndarray:
         """Every actor's true utility of every grid package: (n, A)."""
@@ -324,7 +334,9 @@ class BargainingModel(mesa.Model):
                 seen_ideal, seen_weight, seen_options = self._perceived_all()
                 ideal = np.concatenate([ideal, seen_ideal.reshape(-1, n_k)])
                 weight = np.concatenate([weight, seen_weight.reshape(-1, n_k)])
-                rho = np.tile(rho, n_a + 1)
+                if "viewer_rho" not in self.base:  # nothing changes ρ
+                    self.base["viewer_rho"] = np.tile(rho, n_a + 1)
+                rho = self.base["viewer_rho"]
                 options = {
                     k: np.concatenate([t, seen_options[k].reshape(n_a * n_a, -1)])
                     for k, t in options.items()
@@ -486,11 +498,12 @@ class BargainingModel(mesa.Model):
         if self.spec.protocol.recognition == "capability":
             # What Generator.choice(p=...) does, without its per-call checks: one uniform draw
             # against the cumulative distribution.
-            if "cdf" not in self._full:
+            store = self._by_parameters()
+            if "cdf" not in store:
                 cdf = np.cumsum(self.capability)
                 cdf /= cdf[-1]
-                self._full["cdf"] = cdf.tolist()
-            return bisect.bisect_right(self._full["cdf"], self.rng.random())
+                store["cdf"] = cdf.tolist()
+            return bisect.bisect_right(store["cdf"], self.rng.random())
         return self.rotation[self.round % len(self.rotation)]
 
     def close(self, k: int, value: float, agreed: bool) -> None:
@@ -553,20 +566,20 @@ class BargainingModel(mesa.Model):
         rest = open_.copy()
         rest[settled] = False
         values = np.where(open_, np.where(rest, self.reversion, package), self.closed)
-        packages = values[None].repeat(len(judges), axis=0)
         free = rest[None] & ~self.veto[:, judges].T
-        if "worst" not in self._full:
-            self._full["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)
+        store = self._by_parameters()
+        if "worst" not in store:
+            store["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)
         weight = self._weight()[judges]
         return payoffs.guaranteed_utilities(
-            packages,
+            values,
             free,
             self.ideal[judges],
             weight,
             self.rho[judges],
             self.gamma[judges],
             {k: t[judges] for k, t in self.options.items()},
-            self._full["worst"][judges],
+            store["worst"][judges],
         )
 
     def _sure(self, package: np.ndarray, settled: list[int], judges: list[int]) -> dict[int, float]:
