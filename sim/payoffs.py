@@ -35,8 +35,10 @@ def issue_values(
     # ρ = 2 by multiplication (a float power is several times slower), every such actor at once;
     # other exponents but 1 actor by actor, as `**=` treats some exponents specially.
     square, other = _exponents(np.asarray(rho, dtype=float).tobytes())
-    if square is not None:
-        distance[:, square] *= distance[:, square]
+    if isinstance(square, slice):
+        distance *= distance
+    elif square is not None:
+        np.multiply(distance, distance, out=distance, where=square[None, :, None])
     for i, r in other:
         distance[:, i] **= r
     values = 1.0 - distance
