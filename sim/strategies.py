@@ -41,12 +41,12 @@ def choose_offer(own: Array, aspiration: float, worst: Array) -> int:
     worth the most), pick the one whose worst-off veto player is best off (the most acceptable),
     breaking ties by the proposer's own utility. Cost: O(n) per offer.
     """
-    feasible = own >= aspiration - 1e-12
-    if not feasible.any():
-        feasible = own >= own.max() - 1e-12
-    score = np.where(feasible, worst, -np.inf)
-    ties = score >= score.max() - 1e-9
-    return int(np.where(ties, own, -np.inf).argmax())  # the first of the ties' best
+    feasible = np.flatnonzero(own >= aspiration - 1e-12)
+    if not len(feasible):
+        feasible = np.flatnonzero(own >= own.max() - 1e-12)
+    score = worst[feasible]
+    ties = feasible[score >= score.max() - 1e-9]  # in index order
+    return int(ties[own[ties].argmax()])  # the first of the ties' best
 
 
 def acceptance_threshold(outside: float, reversion_now: float, continuation: float) -> float:

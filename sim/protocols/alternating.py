@@ -562,25 +562,39 @@ class BargainingModel(mesa.Model):
         """What each judge is sure to get if exactly the issues `settled` close at `package`'s
         values: closed issues as they are, the open issues it vetoes at their reversion (its veto
         can hold them there), and the open issues it cannot veto at the worst value for it."""
-        open_ = np.isnan(self.closed)
-        rest = open_.copy()
-        rest[settled] = False
-        values = np.where(open_, np.where(rest, self.reversion, package), self.closed)
-        free = rest[None] & ~self.veto[:, judges].T
-        store = self._by_parameters()
-        if "worst" not in store:
-            store["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)
-        weight = self._weight()[judges]
+        rest = [k for k in self.open_issues() if k not in settled]  # open, and staying open
+        values = self.closed.copy()
+        values[settled] = package[settled]
+        values[rest] = self.reversion[rest]
+        free = np.zeros(values.shape, dtype=bool)
+        free[rest] = True
+        judged = self._judged(tuple(judges))
         return payoffs.guaranteed_utilities(
-            values,
-            free,
-            self.ideal[judges],
-            weight,
-            self.rho[judges],
-            self.gamma[judges],
-            {k: t[judges] for k, t in self.options.items()},
-            store["worst"][judges],
+            values, free[None] & judged["cannot_veto"], **judged["as"]
         )
+
+    def _judged(self, judges: tuple[int, ...]) -> dict[str, Any]:
+        """The judges' preferences as `payoffs.guaranteed_utilities` takes them, and the issues
+        each cannot veto (until an event changes a parameter)."""
+        store = self._by_parameters()
+        key = ("judged", judges)
+        if key not in store:
+            if "worst" not in store:
+                store["worst"] = payoffs.worst_values(self.ideal, self.rho, self.options)
+            rows = list(judges)
+            gamma = self.gamma[rows]
+            store[key] = {
+                "cannot_veto": ~self.veto[:, rows].T,
+                "as": {
+                    "ideal": self.ideal[rows],
+                    "weight": self._weight()[rows],
+                    "rho": self.rho[rows],
+                    "gamma": gamma if gamma.any() else None,
+                    "options": {k: t[rows] for k, t in self.options.items()},
+                    "worst": store["worst"][rows],
+                },
+            }
+        return store[key]
 
     def _sure(self, package: np.ndarray, settled: list[int], judges: list[int]) -> dict[int, float]:
         """`settlement_utilities` by judge."""
