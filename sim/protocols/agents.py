@@ -106,13 +106,19 @@ class Negotiator(mesa.Agent):
         return m.disagreement(i) if completes else m.reversion_utility(i)
 
     def judge(
-        self, offer: float, sure: float, t: int, completes: bool = True, proposer: bool = False
+        self,
+        offer: float,
+        sure: float,
+        t: int,
+        completes: bool = True,
+        proposer: bool = False,
+        settlement: list[int] | None = None,
     ) -> Answer:
         """Answer a proposal worth `offer` to it when the settlement it would actually get is
         worth at least `sure`: the proposal must clear its threshold and the settlement its floor.
         The answer is yes with probability σ(λ·m) on the smaller margin m (exact when λ = ∞), one
         uniform draw per round. The proposer judges only the settlement, and exactly: the
-        proposal is its own."""
+        proposal is its own. `settlement`: the issues that would close (for the record)."""
         m = self.bargaining
         floor = self.floor(t, completes)
         if proposer:
@@ -128,7 +134,14 @@ class Negotiator(mesa.Agent):
             self.draw = (t, float(m.rng.random()))
         accept = p >= 1.0 or (p > 0.0 and self.draw is not None and self.draw[1] < p)
         return Answer(
-            bool(accept), float(offer), threshold, p=float(p), sure=float(sure), floor=float(floor)
+            bool(accept),
+            float(offer),
+            threshold,
+            False,
+            float(p),
+            [] if settlement is None else list(settlement),
+            float(sure),
+            float(floor),
         )
 
     def observe(self, utility: float) -> None:

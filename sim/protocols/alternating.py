@@ -79,6 +79,9 @@ class BargainingModel(mesa.Model):
         self.trajectory: list[Offer] = []
         self._tables: dict[Any, Any] = {}  # depends on what is closed and on parameters
         self._full: dict[Any, Any] = {}  # depend on parameters and this run's perceptions only
+        # Tables that depend on the parameters events may change and on nothing else: kept with the
+        # scenario's arrays (its runs share them) until an event fires, then with this run's.
+        self._by_parameters: dict[Any, Any] = self.base.setdefault("by_parameters", {})
 
     @property
     def full_grid(self) -> np.ndarray:
@@ -106,19 +109,12 @@ class BargainingModel(mesa.Model):
         """Every actor's disagreement payoff before anything closes or fires."""
         return np.array(list(references(self.spec)["disagreement"].values()))
 
-    def _by_parameters(self) -> dict[Any, Any]:
-        """Where tables that depend on the parameters events may change, and on nothing else,
-        are kept: with the scenario's arrays (its runs share them) until an event fires in this
-        run, then with this run's tables."""
-        if self.salience is self.base["salience"]:  # `own_parameters` copies them all at once
-            return self.base.setdefault("by_parameters", {})
-        return self._full
-
     def own_parameters(self) -> None:
         """Give this run its own copies of the parameters events may change (once)."""
         for name in PARAMETERS:
             if getattr(self, name) is self.base[name]:
                 setattr(self, name, self.base[name].copy())
+        self._by_parameters = self._full
 
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
@@ -262,7 +258,7 @@ class BargainingModel(mesa.Model):
     def scalars(self) -> dict[str, list[float]]:
         """The per-actor parameters answers read every round, as Python floats (until an event
         changes one): `outside` (NaN without an outside option), `patience`, `rationality`."""
-        store = self._by_parameters()
+        store = self._by_parameters
         if "scalars" not in store:
             store["scalars"] = {
                 name: getattr(self, name).tolist()
@@ -272,7 +268,7 @@ class BargainingModel(mesa.Model):
 
     def _weight(self) -> np.ndarray:
         """The true saliences, normalised (until an event changes a parameter)."""
-        store = self._by_parameters()
+        store = self._by_parameters
         if "weight" not in store:
             store["weight"] = payoffs.normalise_saliences(self.salience)
         return store["weight"]
@@ -498,7 +494,7 @@ class BargainingModel(mesa.Model):
         if self.spec.protocol.recognition == "capability":
             # What Generator.choice(p=...) does, without its per-call checks: one uniform draw
             # against the cumulative distribution.
-            store = self._by_parameters()
+            store = self._by_parameters
             if "cdf" not in store:
                 cdf = np.cumsum(self.capability)
                 cdf /= cdf[-1]
@@ -576,7 +572,7 @@ class BargainingModel(mesa.Model):
     def _judged(self, judges: tuple[int, ...]) -> dict[str, Any]:
         """The judges' preferences as `payoffs.guaranteed_utilities` takes them, and the issues
         each cannot veto (until an event changes a parameter)."""
-        store = self._by_parameters()
+        store = self._by_parameters
         key = ("judged", judges)
         if key not in store:
             if "worst" not in store:
@@ -649,8 +645,9 @@ class BargainingModel(mesa.Model):
                 n = self.negotiators[j]
                 if first and j != proposer:
                     n.observe(offer[j])
-                answer = n.judge(offer[j], sure[j], t, holds[j] <= settled, proposer=j == proposer)
-                answer.settlement = list(settlement)
+                answer = n.judge(
+                    offer[j], sure[j], t, holds[j] <= settled, j == proposer, settlement
+                )
                 if j == proposer:
                     own = answer
                 else:
