@@ -223,6 +223,9 @@ def worst_values(ideal: Array, rho: Array, options: Options | None = None) -> Ar
     return worst
 
 
+_ENDS = np.array([0.0, 1.0])[:, None, None]  # a free issue's range, as (2, 1, 1)
+
+
 def guaranteed_utilities(
     package: Array,
     free: NDArray[np.bool_],
@@ -243,9 +246,9 @@ def guaranteed_utilities(
         worst = worst_values(ideal, rho, options)
     u = (np.asarray(weight) * np.where(free, worst, values)).sum(axis=1)
     if gamma is not None and np.any(gamma):
-        lo, hi = np.where(free, 0.0, package), np.where(free, 1.0, package)
-        corners = np.stack(
-            [a[:, :, None] * b[:, None, :] for a in (lo, hi) for b in (lo, hi)]
+        ends = np.where(free, _ENDS, package)  # (2, A, K): each issue's lowest and highest value
+        corners = (ends[:, None, :, :, None] * ends[None, :, :, None, :]).reshape(
+            (4, *free.shape, free.shape[1])
         )  # (4, A, K, K): the product o_k·o_l is bilinear, so its extremes are at corners
         u += (np.asarray(gamma)[None] * corners).min(axis=0).sum(axis=(1, 2))
     return u
