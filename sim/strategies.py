@@ -41,9 +41,9 @@ def choose_offer(own: Array, aspiration: float, worst: Array) -> int:
     worth the most), pick the one whose worst-off veto player is best off (the most acceptable),
     breaking ties by the proposer's own utility. Cost: O(n) per offer.
     """
-    feasible = np.flatnonzero(own >= aspiration - 1e-12)
+    feasible = (own >= aspiration - 1e-12).nonzero()[0]
     if not len(feasible):
-        feasible = np.flatnonzero(own >= own.max() - 1e-12)
+        feasible = (own >= own.max() - 1e-12).nonzero()[0]
     score = worst[feasible]
     ties = feasible[score >= score.max() - 1e-9]  # in index order
     return int(ties[own[ties].argmax()])  # the first of the ties' best

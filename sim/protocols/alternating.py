@@ -611,9 +611,9 @@ class BargainingModel(mesa.Model):
         t, closed = self.round, []
         answers: dict[int, Answer] = {}
         responders = self.responders(proposer)
-        table = None if row is None else self.true_utilities()[row]
+        table = None if row is None else self.true_utilities()[row].tolist()
         offer = {
-            j: self.utility_of(package, j) if table is None else float(table[j])
+            j: self.utility_of(package, j) if table is None else table[j]
             for j in [*responders, proposer]
         }
         for j in responders:
@@ -730,10 +730,9 @@ class BargainingModel(mesa.Model):
                 for i, k in enumerate(self.issue_keys)
             },
             utilities=utilities,
-            utilities_discounted={
-                a: float(payoffs.discounted(pay[i], delta[i], settle_t))
-                for i, a in enumerate(self.actor_keys)
-            },
+            utilities_discounted=dict(
+                zip(self.actor_keys, payoffs.discounted(pay, delta, settle_t).tolist(), strict=True)
+            ),
             events=self.events.fired,
             nash_distance=distance(utilities, refs["nash"]),
             nash_package=refs["nash"]["package"],
