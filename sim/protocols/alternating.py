@@ -392,7 +392,10 @@ class BargainingModel(mesa.Model):
         if self.exhaustive:
             own, worst = self.offer_tables(proposer)
             choice = strategies.choose_offer(own, aspiration, worst)
-            return self.grid[choice], choice
+            rows = self._rows()  # the package read from the full grid: no per-state copy of it
+            if rows is None:
+                return self.grid[choice], choice
+            return self.full_grid[choice if isinstance(rows, slice) else rows[choice]], choice
         mesh, seen_d = self._offer_mesh(proposer)
         key = ("start", proposer)
         if key not in self._tables:
