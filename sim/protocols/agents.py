@@ -137,11 +137,10 @@ class Negotiator(mesa.Agent):
             bool(accept),
             float(offer),
             threshold,
-            False,
-            float(p),
-            [] if settlement is None else list(settlement),
-            float(sure),
-            float(floor),
+            p=float(p),
+            settlement=[] if settlement is None else list(settlement),
+            sure=float(sure),
+            floor=float(floor),
         )
 
     def observe(self, utility: float) -> None:
