@@ -177,21 +177,20 @@ def mesh_utilities(
     # actor's sum built in the same order (offset, then issue by issue) as one package at a time.
     total = np.zeros((1, n_actors)) if offset is None else np.array(offset, float)[None, :]
     lengths = {len(axis) for axis in axes}
-    batch = None  # every issue's values in one computation when the axes share a length
+    weighted = None  # every issue's weighted values in one computation when the axes share a length
     if len(lengths) == 1:
-        batch = issue_values(np.stack(axes, axis=1), ideal, rho)  # (L, A, K)
+        weighted = issue_values(np.stack(axes, axis=1), ideal, rho) * weight[None]  # (L, A, K)
     for k, axis in enumerate(axes):
         axis = np.asarray(axis, dtype=float)
         if options and k in options:
-            values = options[k][:, option_index(axis, options[k].shape[1])]  # (A, L)
-        elif batch is not None:
-            values = batch[:, :, k].T
+            values = (weight[:, k, None] * options[k][:, option_index(axis, options[k].shape[1])]).T
+        elif weighted is not None:
+            values = weighted[:, :, k]  # (L, A)
         else:
-            values = issue_values(axis[:, None], ideal[:, k : k + 1], rho)[:, :, 0].T
-        values = weight[:, k, None] * values
+            values = issue_values(axis[:, None], ideal[:, k : k + 1], rho)[:, :, 0] * weight[:, k]
         if linear is not None:
-            values += linear[:, k, None] * axis[None, :]
-        total = _spread(total, values.T)
+            values = values + axis[:, None] * linear[None, :, k]
+        total = _spread(total, values)
     if link is None:
         link = mesh_linkage(axes, gamma, grid)
     if not np.isscalar(link):
