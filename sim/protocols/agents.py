@@ -39,17 +39,13 @@ class Negotiator(mesa.Agent):
 
     def __init__(self, model: BargainingModel, key: str, index: int, spec: Actor) -> None:
         super().__init__(model)
+        self.bargaining = model  # the model, typed (Mesa's `model` is a plain Model)
         self.key, self.index, self.spec = key, index, spec
         self.strategy = spec.strategy  # read every round
         self.aspiration: float | None = None  # reciprocal strategy state
         self.last_seen: float | None = None  # own utility of the last offer made by others
         self.draw: tuple[int, float] | None = None  # this round's uniform draw for noisy answers
         self._threshold: tuple[int, float] | None = None  # this round's threshold
-
-    @property
-    def bargaining(self) -> BargainingModel:
-        """The model, typed."""
-        return self.model  # type: ignore[return-value]
 
     def demand(self, t: int) -> float:
         """The utility this actor aims for at round t, by its strategy."""
