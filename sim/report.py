@@ -398,20 +398,26 @@ def plain_difference(row: Any) -> str:
     import re
 
     ref, other, d = row.reference, row.other, row.difference
+    lo, hi = _size_interval(d, row.lo, row.hi)
     if row.kind == "probability":
         what = row.description.removeprefix("probability that ").removeprefix("probability of ")
         what = re.sub(r" \(≥ [0-9.]+\)$", "", what)
         return (
             f"{what[0].upper()}{what[1:]}: {row.a:.0%} of {ref} runs against {row.b:.0%} of "
             f"{other} runs; {abs(d) * 100:.0f} points {'more' if d > 0 else 'less'} often in "
-            f"{ref} (95% CI {row.lo * 100:.0f} to {row.hi * 100:.0f} points)."
+            f"{ref} (95% CI {lo * 100:.0f} to {hi * 100:.0f} points)."
         )
     what = row.description
     return (
         f"{what[0].upper()}{what[1:]}: {row.a:.2f} in {ref} against {row.b:.2f} in {other}; "
-        f"{abs(d):.2f} {'higher' if d > 0 else 'lower'} in {ref} (95% CI {row.lo:.2f} to "
-        f"{row.hi:.2f})."
+        f"{abs(d):.2f} {'higher' if d > 0 else 'lower'} in {ref} (95% CI {lo:.2f} to {hi:.2f})."
     )
+
+
+def _size_interval(d: float, lo: float, hi: float) -> tuple[float, float]:
+    """The interval of a difference's size, as the words give it ('18 points less often'): a
+    negative difference's interval (−20, −17) is read as 17 to 20."""
+    return (lo, hi) if d >= 0 else (-hi, -lo)
 
 
 # --- the headline ---------------------------------------------------------------------------
@@ -527,12 +533,16 @@ def _full_agreement_compared(results: list[Results], table: Any) -> str:
     said = f"A full agreement on every issue is reached in {', '.join(parts)}"
     for row in table[table["quantity"] == "agreed"].itertuples():
         points = f"{abs(row.difference) * 100:.0f} points"
-        ci = f"95% CI {row.lo * 100:.0f} to {row.hi * 100:.0f} points"
         if row.significant:
+            lo, hi = _size_interval(row.difference, row.lo, row.hi)
             more = "more" if row.difference > 0 else "less"
-            said += f"; {first.name} reaches it {points} {more} often than {row.other} ({ci})"
+            said += (
+                f"; {first.name} reaches it {points} {more} often than {row.other} "
+                f"(95% CI {lo * 100:.0f} to {hi * 100:.0f} points)"
+            )
         else:
-            said += f"; the difference from {row.other} is not clear ({ci})"
+            ci = f"95% CI {row.lo * 100:+.0f} to {row.hi * 100:+.0f} points"
+            said += f"; the difference from {row.other} is not clear ({ci}, {first.name} minus it)"
     return said + "."
 
 

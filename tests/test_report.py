@@ -11,6 +11,8 @@ from pathlib import Path
 
 import matplotlib.image as mpimg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim.cli.analyse
@@ -286,3 +288,29 @@ def test_the_textbook_case_is_read_against_rubinstein() -> None:
     )
     # One issue, always agreed: the headline does not call it "the hardest issue".
     assert "hardest" not in " ".join(headline([r]))
+
+
+@given(
+    st.floats(-1, 1).filter(lambda d: abs(d) > 0.01),
+    st.floats(0.001, 0.5),
+    st.floats(0.001, 0.5),
+    st.sampled_from(["probability", "mean"]),
+)
+def test_a_difference_in_words_carries_the_interval_of_its_size(d, below, above, kind) -> None:
+    """'18 points less often (95% CI 17 to 20 points)', never '(95% CI -20 to -17 points)': the
+    words give the size and the direction, so the interval is the size's, both ends ≥ 0."""
+    from types import SimpleNamespace
+
+    from sim.report import plain_difference
+
+    lo, hi = d - below, d + above
+    if lo < 0 < hi:  # only clear differences are put in words
+        return
+    row = SimpleNamespace(reference="a", other="b", difference=d, lo=lo, hi=hi, kind=kind,
+                          description="probability of x", a=0.5, b=0.5)  # fmt: skip
+    text = plain_difference(row)
+    size, tol = (abs(d) * 100, 0.5) if kind == "probability" else (abs(d), 0.005)
+    low, high = map(float, re.search(r"95% CI (\S+) to ([^ )]+)", text).groups())
+    assert 0 <= low <= high
+    assert low - tol <= size <= high + tol  # the size lies in its interval
+    assert ("more" in text or "higher" in text) == (d > 0)
