@@ -583,10 +583,16 @@ def provenance(results: list[Results], command: list[str] | None = None) -> list
         rows.append([f"{r.name}: results folder", str(r.path or "?")])
         rows.append([f"{r.name}: scenario file", file])
         if m.get("document") is not None:
-            rows.append([f"{r.name}: scenario as run (SHA-256)", sha256_of(m["document"])])
+            rows.append(
+                [f"{r.name}: scenario as run (SHA-256 of its data)", sha256_of(m["document"])]
+            )
         on_disk = Path(file)
         if on_disk.is_file():
-            rows.append([f"{r.name}: scenario file now (SHA-256)", sha256_of(on_disk.read_bytes())])
+            rows.append([f"{r.name}: scenario file now (SHA-256 of its bytes)",
+                         sha256_of(on_disk.read_bytes())])  # fmt: skip
+            if m.get("document") is not None:
+                rows.append([f"{r.name}: scenario file now, against the scenario as run",
+                             _same_as_run(on_disk, m)])  # fmt: skip
         rows.append([f"{r.name}: sweep command", shlex.join(map(str, m.get("command") or []))])
         rows.append([
             f"{r.name}: seed and design",
@@ -602,6 +608,29 @@ def provenance(results: list[Results], command: list[str] | None = None) -> list
     rows.append(["report command", shlex.join(command) if command else "(from Python)"])
     rows.append(["report written by", f"negsim {sim.__version__}, {when}"])
     return rows
+
+
+def _same_as_run(file: Path, manifest: dict) -> str:
+    """Whether the scenario file, read now with the sweep command's --set changes, is the data the
+    sweep ran (the two hashes above differ always: one is of the data, one of the file's bytes)."""
+    from sim.scenario.loading import ScenarioError, apply_overrides, read_document
+    from sim.sweep.run import _jsonable
+
+    command = [str(w) for w in manifest.get("command") or []]
+    sets = [command[i + 1] for i, w in enumerate(command[:-1]) if w == "--set"]
+    try:
+        doc = read_document(file)
+        apply_overrides(doc, sets)
+    except ScenarioError:
+        return "cannot be read as a scenario now"
+    data = _jsonable({k: v for k, v in doc.data.items() if k != "sweep"})
+    with_sets = " (with the sweep's --set changes)" if sets else ""
+    if data == manifest["document"]:
+        return f"the same data{with_sets}"
+    return (
+        f"differs{with_sets}: the file was edited after the sweep, or the sweep changed it in a "
+        "way its recorded command does not show"
+    )
 
 
 # --- the document ---------------------------------------------------------------------------

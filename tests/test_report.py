@@ -266,10 +266,29 @@ def test_the_report_states_where_it_came_from(report, folders) -> None:
         file = Path(manifest["scenario_file"])
         if file.is_file():
             assert hashlib.sha256(file.read_bytes()).hexdigest() in origin
+            assert "scenario file now, against the scenario as run" in origin
         assert f"root seed {manifest['sweep']['seed']}" in origin
         assert shlex.join(manifest["command"]) in origin  # the command that made the runs
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", origin)  # the date it was written
     assert "report command" in origin
+
+
+def test_the_report_says_whether_the_scenario_file_still_holds_what_was_run(folders, tmp_path):
+    """Its two hashes are of different things (the data run, the file's bytes), so it says in
+    words whether the file, read with the sweep command's --set changes, is still that data."""
+    from sim import results
+    from sim.report import _same_as_run
+
+    manifest = results.load_manifest(folders[0])
+    manifest["command"] = ["negsim", "sweep", "x.yaml", *CHEAP]  # as typed at the shell
+    copy = tmp_path / "baseline.yaml"
+    copy.write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
+    assert _same_as_run(copy, manifest) == "the same data (with the sweep's --set changes)"
+    copy.write_text(copy.read_text().replace("Four-party", "Five-party", 1))  # an edit
+    assert _same_as_run(copy, manifest).startswith("differs")
+    manifest["command"] = ["negsim", "sweep", "x.yaml"]  # without them it is another scenario
+    copy.write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
+    assert _same_as_run(copy, manifest).startswith("differs")
 
 
 def test_the_textbook_case_is_read_against_rubinstein() -> None:
