@@ -229,7 +229,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
     from sim.plots.compare import threshold_events
     from sim.plots.outcomes import agreement_table, mean_interval, swept_parameters
     from sim.scenario.words import possessive, short_name
-    from sim.stats import describe_proportion, wilson_interval
+    from sim.stats import describe_mean, describe_proportion, wilson_interval
 
     ok, spec = r.ok, r.spec
     n = len(ok)
@@ -264,9 +264,7 @@ def findings(r: Results, found: Any = None) -> list[str]:
         out.append("; ".join(parts) + ".")
     for a in spec.actors:
         m, lo, hi = mean_interval(ok[f"utility.{a}"].to_numpy(dtype=float))
-        out.append(
-            f"{possessive(short_name(spec, a))} mean utility is {m:.2f} (95% CI {lo:.2f}–{hi:.2f})."
-        )
+        out.append(f"{possessive(short_name(spec, a))} mean utility is {describe_mean(m, lo, hi)}.")
     agreed = ok[ok["agreed"].astype(bool)]
     if len(agreed):
         m, lo, hi = mean_interval(agreed["round"].to_numpy(dtype=float))
@@ -326,7 +324,7 @@ def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
     """How full agreement and the most-moved issue change from the lowest to the highest value."""
     from sim.plots.outcomes import sweep_table
     from sim.scenario.words import parameter_phrase
-    from sim.stats import describe_proportion
+    from sim.stats import describe_mean, describe_proportion
 
     t = sweep_table(ok, spec, param)
     lo_x, hi_x = t["x"].min(), t["x"].max()
@@ -349,8 +347,7 @@ def _sweep_findings(ok: Any, spec: Scenario, param: str) -> list[str]:
     a, b = at[(lo_x, f"issue.{k}.value")], at[(hi_x, f"issue.{k}.value")]
     lines.append(
         f"The issue that moves most is {spec.issues[k].label}: its mean final value goes from "
-        f"{a.estimate:.2f} (95% CI {a.lo:.2f}–{a.hi:.2f}) to {b.estimate:.2f} "
-        f"(95% CI {b.lo:.2f}–{b.hi:.2f})."
+        f"{describe_mean(a.estimate, a.lo, a.hi)} to {describe_mean(b.estimate, b.lo, b.hi)}."
     )
     return lines
 
@@ -456,6 +453,7 @@ def _gains(r: Results) -> str:
     from sim.narration import fallbacks
     from sim.plots.outcomes import mean_interval
     from sim.scenario.words import short_name
+    from sim.stats import describe_mean
 
     fall = fallbacks(r.spec)
     rows = []
@@ -466,7 +464,7 @@ def _gains(r: Results) -> str:
 
     def said(row: tuple) -> str:
         m, lo, hi, f = row[2:]
-        return f"mean utility {m:.2f} (95% CI {lo:.2f}–{hi:.2f}) against {f:.2f} with no deal"
+        return f"mean utility {describe_mean(m, lo, hi)} against {f:.2f} with no deal"
 
     best, worst = rows[0], rows[-1]
     verb = "gains least" if worst[0] > 0 else "loses most"

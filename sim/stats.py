@@ -308,6 +308,14 @@ def describe_proportion(
     return f"{_pct(p, digits)}% ({level}% CI {_pct(lo, digits)}–{_pct(hi, digits)}%)"
 
 
+def describe_mean(m: float, lo: float, hi: float, digits: int = 2) -> str:
+    """A mean and its 95% interval, '0.63 (95% CI 0.62–0.64)'; with a decimal more where the
+    interval would otherwise print as one number ('0.852 (95% CI 0.848–0.856)')."""
+    while hi > lo and f"{lo:.{digits}f}" == f"{hi:.{digits}f}" and digits < 4:
+        digits += 1
+    return f"{m:.{digits}f} (95% CI {lo:.{digits}f}–{hi:.{digits}f})"
+
+
 def number(x: float, digits: int) -> str:
     """x with `digits` decimals, never '-0.00': a value that rounds to zero prints unsigned."""
     text = f"{x:.{digits}f}"

@@ -14,6 +14,7 @@ import sim.stats as stats_module
 from sim.stats import (
     bootstrap_mean_interval,
     describe_difference,
+    describe_mean,
     describe_proportion,
     mean_difference_interval,
     outcome_probability,
@@ -399,6 +400,10 @@ def test_describe_proportion_and_difference() -> None:
     # 80 of 4,000 (Wilson 1.6–2.5%) would print "2% (95% CI 2–2%)": a decimal more, not a point.
     assert describe_proportion(80 / 4000, *wilson_interval(80, 4000)) == "2.0% (95% CI 1.6–2.5%)"
     assert describe_proportion(0.0, 0.0, 0.0) == "0% (95% CI 0–0%)"  # a true point stays one
+    # A mean whose interval prints as one number at two decimals gets a third.
+    assert describe_mean(0.632, 0.621, 0.644) == "0.63 (95% CI 0.62–0.64)"
+    assert describe_mean(0.8521, 0.8484, 0.8549) == "0.852 (95% CI 0.848–0.855)"
+    assert describe_mean(0.5, 0.5, 0.5) == "0.50 (95% CI 0.50–0.50)"
     assert describe_difference(0.62, 0.41, 0.21, 0.18, 0.24) == (
         "0.62 vs 0.41, difference 0.21 [0.18, 0.24]"
     )
