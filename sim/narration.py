@@ -160,22 +160,29 @@ def cast(spec: Scenario) -> list[str]:
     lines = [f"{spec.name}: {n_a} parties, {n_k} issue{'s' if n_k != 1 else ''}, {frame}."]
     if spec.description:
         lines.append(spec.description.strip())
+    eu = p.type == "expected_utility"  # no consent, no offers to accept: positions and clout
     lines += [
         "",
         "THE CAST",
-        "A party's utility is 1 when every issue sits at its ideal and falls the further they are, "
-        "weighted by how much it cares about each issue (its weight). It accepts an offer whose "
-        "utility reaches its threshold: the best of its fallback and what it expects from holding "
-        "out.",
+        "Each party starts every issue at its ideal; how hard it pulls the forecast there grows "
+        "with its capability and with how much it cares about the issue (the weights below)."
+        if eu
+        else "A party's utility is 1 when every issue sits at its ideal and falls the further "
+        "they are, weighted by how much it cares about each issue (its weight). It accepts an "
+        "offer whose utility reaches its threshold: the best of its fallback and what it expects "
+        "from holding out.",
         "",
-        "The issues: who must consent, what happens with no deal, and who wants what.",
+        "The issues and who wants what."
+        if eu
+        else "The issues: who must consent, what happens with no deal, and who wants what.",
     ]
     for key, issue in spec.issues.items():
         lines.append(f"  {issue.label}")
-        lines.append(
-            f"    needs {rule_words(spec, key)}; with no deal it stays at "
-            f"{_value(spec, key, issue.reversion)}"
-        )
+        if not eu:
+            lines.append(
+                f"    needs {rule_words(spec, key)}; with no deal it stays at "
+                f"{_value(spec, key, issue.reversion)}"
+            )
         for a, actor in spec.actors.items():
             pref = actor.preferences.get(key)
             if pref is None or pref.salience <= 0:
@@ -184,7 +191,7 @@ def cast(spec: Scenario) -> list[str]:
             lines.append(
                 f"    {short_name(spec, a)} wants {_wants(spec, key, pref)} (weight {share:.0%})"
             )
-    if p.type == "expected_utility":
+    if eu:
         return lines
     lines += ["", "The parties: how they bargain (δ: patience per round) and their fallback."]
     fall = fallbacks(spec)

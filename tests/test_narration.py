@@ -29,6 +29,18 @@ def answer(utility: float, threshold: float, p: float, accept: bool) -> dict:
     return {"accept": accept, "utility": utility, "threshold": threshold, "walkout": False, "p": p}
 
 
+def test_the_expected_utility_cast_speaks_of_no_consent_offers_or_fallbacks(baseline) -> None:
+    """That model has no vetoes, no deadline and no offers to accept (it says so itself): its
+    cast must not first tell the class who must consent and when a party accepts."""
+    eu = baseline.model_copy(
+        update={"protocol": baseline.protocol.model_copy(update={"type": "expected_utility"})}
+    )
+    text = "\n".join(cast(eu))
+    assert 'Russia wants 1.00 "current long lease" (weight 45%)' in text
+    for bargaining in ("needs Syria", "to agree", "accepts an offer", "with no deal", "Fallback"):
+        assert bargaining not in text
+
+
 def test_cast_names_wants_in_anchor_words_vetoes_and_fallbacks(baseline) -> None:
     text = "\n".join(cast(baseline))
     assert text.index("THE CAST") < text.index("Russian basing (Tartus")
