@@ -227,15 +227,21 @@ def index_warnings(
             for r in group.itertuples():
                 if scale > 0 and r.mu_star_conf / (WIDE * scale) > worst:
                     worst = r.mu_star_conf / (WIDE * scale)
-                    where = f"±{r.mu_star_conf:.3g} on μ* of {param(r.parameter)} for {outcome}"
+                    where = (
+                        f"±{r.mu_star_conf:.3g} on μ* of {param(r.parameter)} for {outcome} "
+                        f"(its largest μ* is {scale:.3g})"
+                    )
     if worst > 1:
         need = math.ceil(samples * worst**2 - 1e-9)  # no extra sample for rounding error
         if design == "saltelli":
             need = next_power_of_two(need)
         limit = f"±{WIDE:.2f}" if design == "saltelli" else f"{WIDE:.0%} of the largest μ*"
+        widest = (
+            "widest 95% interval" if design == "saltelli" else "widest 95% interval for its size"
+        )
         out.append(
-            f"The widest 95% interval is {where}: with --samples {samples} these indices cannot "
-            f"rank the parameters. Use --samples {need} or more to bring every interval within "
+            f"The {widest} is {where}: with --samples {samples} these indices cannot be trusted "
+            f"to rank the parameters. Use --samples {need} or more to bring every interval within "
             f"{limit} (intervals shrink as 1/√samples)."
         )
     noise = noise or {}
