@@ -152,12 +152,12 @@ def test_a_search_bigger_than_memory_is_refused_up_front(monkeypatch, tmp_path: 
     from sim.scenario.models import Scenario
 
     # 60 actors, 4 issues, grid 11: 11^4 = 14,641 packages, below the 15,625 up to which the
-    # search enumerates them; by the estimate's formula 8 · n · (2.4·4 + 2·60 + 2.1·3600) bytes
-    # = 0.90 GB. Pretend the machine has 0.5 GB.
+    # search enumerates them; by the estimate's formula 8 · n · (2.4·4 + 2·60 + 1·3600) bytes
+    # = 0.44 GB. Pretend the machine has 0.3 GB.
     n = 11**4
     spec = Scenario.model_validate(_crowd(60, 4, 11))
-    assert arrays.search_memory(spec) == 8 * n * (24 * 4 + 20 * 60 + 21 * 3600) // 10
-    monkeypatch.setattr(arrays, "memory_limit", lambda: 5 * 10**8)
+    assert arrays.search_memory(spec) == 8 * n * (24 * 4 + 20 * 60 + 10 * 3600) // 10
+    monkeypatch.setattr(arrays, "memory_limit", lambda: 3 * 10**8)
     path = tmp_path / "crowd.yaml"
     path.write_text(yaml.safe_dump(_crowd(60, 4, 11), sort_keys=False))
     lines = path.read_text().splitlines()
@@ -169,9 +169,9 @@ def test_a_search_bigger_than_memory_is_refused_up_front(monkeypatch, tmp_path: 
     ):
         line, text = one_line_error(runner.invoke(app, command), path)
         assert line == grid_line
-        assert "needs about 0.9 GB" in text and "this machine has 0.5 GB" in text, text
-        assert "lower protocol.grid to 9 (about 0.4 GB)" in text, text  # 9^4 packages
-    # Two workers of 0.4 GB each (grid 9) do not fit in 0.5 GB: refused before anything runs.
+        assert "needs about 0.4 GB" in text and "this machine has 0.3 GB" in text, text
+        assert "lower protocol.grid to 10 (about 0.3 GB)" in text, text  # 10^4 packages
+    # Two workers of 0.2 GB each (grid 9) do not fit in 0.3 GB: refused before anything runs.
     result = runner.invoke(
         app,
         ["sweep", str(path), "--set", "protocol.grid=9", "--workers", "2", "--out",

@@ -149,8 +149,9 @@ def search_memory(spec: Scenario) -> int:
 
     Up to `search.EXHAUSTIVE` packages, the exhaustive search: the full grid, every actor's
     utility of each package, and, when some actor's perception is noisy, every observer's
-    perceived utility of each for every actor (actors² per package), each built with a
-    temporary; fitted to peaks measured for 2–40 actors and 3–7 issues (within 12%). Beyond,
+    perceived utility of each for every actor (actors² per package); fitted to peaks measured
+    for 4–40 actors and 3–6 issues (within 12%; refitted when the tables stopped being built
+    through a transposed temporary, which halved the observers' share). Beyond,
     the trade-off search: one climbing step evaluates every change of one or two issues
     (`moves`), each package's per-issue values for every actor with their temporaries, and its
     start points need a few per-issue tables (a bound by construction, not a fit)."""
@@ -165,7 +166,7 @@ def search_memory(spec: Scenario) -> int:
     if packages <= EXHAUSTIVE or majority:  # BargainingModel.exhaustive
         noisy = any(a.perception_noise > 0 for a in spec.actors.values())
         seen = n_actors**2 if noisy else 0
-        return 8 * packages * (24 * n_issues + 20 * n_actors + 21 * seen) // 10
+        return 8 * packages * (24 * n_issues + 20 * n_actors + 10 * seen) // 10
     moves = sum(levels) + sum(a * b for i, a in enumerate(levels) for b in levels[i + 1 :])
     per_move = 2 * n_actors * n_issues + 4 * n_issues + 4 * n_actors
     return 8 * (moves * per_move + (4 * n_actors + 128) * n_issues * max(levels))
