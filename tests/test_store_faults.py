@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -20,7 +21,7 @@ import sim.results
 import sim.sweep.store as store_module
 from sim.cli import app
 from sim.sweep import run_sweep
-from sim.sweep.lock import FolderBusy, holder
+from sim.sweep.lock import LOCK, FolderBusy, holder
 from sim.sweep.store import Store, StoreError
 from tests.sweeping import (
     BASELINE,
@@ -192,6 +193,59 @@ def test_concurrent_writers_through_the_command_line(tmp_path: Path) -> None:
     # The lock died with its holder (no stale marker), and nothing was written twice.
     assert holder(out) is None
     assert not sim.results.load(out).duplicated(["point", "rep"]).any()
+
+
+# --- a folder that already holds a sweep ---------------------------------------------------
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every file in the folder and its bytes, but the lock file (each writer puts its pid there)."""
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != LOCK
+    }
+
+
+def test_the_same_finished_sweep_again_says_it_is_there_and_touches_nothing(tmp_path) -> None:
+    out = fresh(tmp_path)
+    before = snapshot(out)
+    result = runner.invoke(app, [*CLI_SMALL, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"complete: 20 runs already in {re.escape(str(out))}/", result.stdout)
+    assert "--overwrite" in result.stdout and result.stderr == ""
+    assert snapshot(out) == before
+
+
+def test_a_resume_with_nothing_to_run_leaves_the_folder_byte_identical(tmp_path) -> None:
+    # Else the manifest's command line and end time would credit the no-op rerun.
+    out = fresh(tmp_path)
+    before = snapshot(out)
+    res = run_sweep(small_spec(reps=5), out, executor="serial", resume=True, command=["again"])
+    assert res.ran == 0 and res.total == 20 and res.status == "complete"
+    assert snapshot(out) == before
+    result = runner.invoke(app, [*CLI_SMALL, "--out", str(out), "--resume"])
+    assert result.exit_code == 0 and "complete: 20 runs already in" in result.stdout
+    assert snapshot(out) == before
+
+
+def test_the_same_sweep_unfinished_needs_resume(tmp_path: Path) -> None:
+    out = fresh(tmp_path)
+    lines = (out / "parts.jsonl").read_bytes().splitlines(keepends=True)
+    (out / "parts.jsonl").write_bytes(b"".join(lines[:-1]))  # the last part was never recorded
+    before = snapshot(out)
+    result = runner.invoke(app, [*CLI_SMALL, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "unfinished: add --resume to finish it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and snapshot(out) == before
+
+
+def test_a_different_sweep_in_the_folder_is_named_as_such(tmp_path: Path) -> None:
+    out = fresh(tmp_path)
+    before = snapshot(out)
+    result = runner.invoke(app, [*CLI_SMALL, "--seed", "12", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "holds a different sweep" in result.stderr and "choose another --out" in result.stderr
+    assert "--overwrite" in result.stderr and "--resume" not in result.stderr
+    assert snapshot(out) == before
 
 
 # --- --overwrite removes only what negsim wrote --------------------------------------------

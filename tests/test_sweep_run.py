@@ -155,7 +155,7 @@ def test_existing_folder_needs_resume_or_overwrite(serial_runs, tmp_path: Path) 
     result = CliRunner().invoke(
         app, ["sweep", str(BASELINE), "--out", str(out), "--executor", "serial", "--quiet"]
     )
-    assert result.exit_code == 2 and "--resume" in result.stderr
+    assert result.exit_code == 2 and "holds a different sweep" in result.stderr
     with pytest.raises(ValueError, match="different sweep"):
         run_sweep(small_spec(seed=12), out, executor="serial", resume=True)
     # Resuming a finished sweep runs nothing and changes nothing.

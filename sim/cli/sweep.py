@@ -174,6 +174,15 @@ def _finish(folder: Path, result: Any, quiet: bool) -> None:
 
     if not quiet:
         _print_points(point_table(Store(folder)))
+    if result.already:
+        typer.echo(
+            f"{result.status}: {result.total:,} runs already in {folder}/ (this same sweep, "
+            "finished; nothing was run or changed); to run it again: add --overwrite"
+        )
+        if result.status == "failed":
+            print(f"error: every run failed; their errors are in {folder}/runs/", file=sys.stderr)
+            raise typer.Exit(1)
+        return
     failed = f", {result.failed:,} failed" if result.failed else ""
     typer.echo(
         f"{result.status}: {result.total:,} runs ({result.ran:,} new{failed}) in "

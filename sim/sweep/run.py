@@ -20,7 +20,7 @@ from sim.sweep.execute import (
     plan_chunks,
 )
 from sim.sweep.spec import SweepSpec
-from sim.sweep.store import Store, StoreError, new_manifest, now
+from sim.sweep.store import SUMMARY, Store, StoreError, new_manifest, now
 from sim.sweep.verify import verify
 
 MAX_WORKERS = 256
@@ -45,6 +45,7 @@ class SweepResult:
     set_aside: list[str] = field(default_factory=list)
     rebuilt: bool = False
     first_error: str = ""
+    already: bool = False  # the folder already held this sweep, finished: nothing ran or changed
 
     @property
     def total(self) -> int:
@@ -104,6 +105,8 @@ def _run_locked(
 ) -> SweepResult:
     started = not store.is_empty()  # something to resume (or to rebuild a record of)
     manifest, set_aside = _open_store(store, spec, resume, overwrite)
+    if manifest is not None and not set_aside and _finished(store, manifest):
+        return _as_stored(store, manifest)  # nothing to run: the folder is left exactly as it is
     size = chunk_size or default_chunk_size(spec.n_runs, 1 if executor == "serial" else workers)
     settings = {"chunk_size": size, "executor": executor, "workers": workers, "command": command}
     fresh = new_manifest(spec, settings)
@@ -178,6 +181,15 @@ def _run_locked(
     return result
 
 
+def _as_stored(store: Store, manifest: dict[str, Any]) -> SweepResult:
+    """The result of a finished sweep already in the folder, as its manifest records it."""
+    counts = manifest["counts"]
+    return SweepResult(
+        store.out, manifest["status"], counts["ok"], counts["failed"], counts["expected"], 0, 0.0,
+        already=True,
+    )  # fmt: skip
+
+
 def _write_summary(store: Store) -> None:
     from sim.sweep.summary import write_summary
 
@@ -209,7 +221,8 @@ def _open_store(
     store: Store, spec: SweepSpec, resume: bool, overwrite: bool
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """Check the folder may be used. Return the manifest to continue (None to start afresh or
-    to rebuild it) and the parts --resume set aside, each with the reason."""
+    to rebuild it) and the parts --resume set aside, each with the reason. Without --resume or
+    --overwrite only a folder already holding this very sweep, finished, may be used (as is)."""
     if resume and overwrite:
         raise ValueError("give --resume or --overwrite, not both")
     if store.is_empty():
@@ -222,13 +235,8 @@ def _open_store(
             )
         store.clear()
         return None, []
-    if not resume:
-        raise ValueError(
-            f"{store.out} is not empty: add --resume to finish the sweep stored there, "
-            "--overwrite to replace it, or choose another --out"
-        )
     if not store.is_negsim():
-        raise ValueError(f"{store.out} holds files but no manifest.json: it is not a negsim sweep")
+        raise ValueError(f"{store.out} holds files but no negsim sweep: choose another --out")
     try:
         manifest: dict[str, Any] | None = store.read_manifest()
     except ValueError:
@@ -240,13 +248,39 @@ def _open_store(
             else "sweep specification"
         )
         raise ValueError(
-            f"{store.out} holds a different sweep (its {what} differs); cannot resume: use "
-            "--overwrite to replace it or another --out"
+            f"{store.out} holds a different sweep (its {what} differs): choose another --out, "
+            "or --overwrite to replace it"
         )
+    if not resume:
+        if manifest is None:
+            raise ValueError(
+                f"{store.out} holds a negsim sweep whose manifest.json is missing or damaged: "
+                "add --resume to rebuild it (if it is this sweep), --overwrite to replace it, "
+                "or choose another --out"
+            )
+        if not _finished(store, manifest):
+            raise ValueError(
+                f"{store.out} holds this sweep, unfinished: add --resume to finish it, "
+                "--overwrite to start it again, or choose another --out"
+            )
+        return manifest, []
     try:
         return manifest, verify(store, spec, trust_record=manifest is not None)
     except OSError as exc:
         raise StoreError(f"{store.out}: cannot repair: {exc.strerror or exc}") from None
+
+
+def _finished(store: Store, manifest: dict[str, Any]) -> bool:
+    """True when the folder holds every run of its sweep, each recorded part passing its check,
+    with the sweep recorded as ended and its summary.csv written: nothing left to run or write."""
+    state = store.status()
+    return (
+        manifest.get("status") in ("complete", "failed")
+        and state["stored"] == state["expected"]
+        and not state["problems"]
+        and manifest.get("counts", {}).get("total") == state["stored"]
+        and (store.out / SUMMARY).is_file()
+    )
 
 
 def _set_counts(manifest: dict[str, Any], counts: dict[str, int], expected: int) -> None:
