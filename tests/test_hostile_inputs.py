@@ -279,12 +279,14 @@ FUZZ = settings(
 
 
 def loads_or_refuses(path: Path, overrides: list[str] = ()) -> None:
-    """The property: a Scenario, or one ScenarioError line `file[:line]: ...`, nothing else."""
+    """The property: a Scenario, or one ScenarioError line `file[:line]: ...` (or, for a problem
+    an override brought, `--set PATH=VALUE: ...` naming one of them), nothing else."""
     try:
         load_scenario(path, overrides)
     except ScenarioError as exc:
         text = str(exc)
-        assert "\n" not in text and re.match(rf"{re.escape(str(path))}(:\d+)?: ", text), text
+        where = "|".join(re.escape(w) for w in [str(path), *(f"--set {o}" for o in overrides)])
+        assert "\n" not in text and re.match(rf"({where})(:\d+)?: ", text), text
 
 
 @st.composite

@@ -219,24 +219,52 @@ def test_run_also_refuses_a_malformed_scenario(tmp_path) -> None:
     assert result.exit_code == 2 and "actors.syria.patience" in result.stderr
 
 
+SET = "--set"  # the error names the option that put the bad value (or path) there
+FILE = "file"  # the error is the file's, with its line
+
+
 @pytest.mark.parametrize(
-    ("override", "words"),
+    ("override", "words", "where"),
     [
-        ("actors.russsia.outside_option=0.5", "no field 'russsia' under actors"),
-        ("actors.russia.outsde_option=0.5", "unknown field"),
-        ("actors.russia.patience=1.5", "less than or equal to 1"),
-        ("protocol.deadline=abc", "valid integer"),
-        ("events.3.hazard=0.1", "no item '3'"),
-        ("noequals", "expected PATH=VALUE"),
+        ("actors.russsia.outside_option=0.5", "no field 'russsia' under actors", SET),
+        ("actors.russia.outsde_option=0.5", "unknown field", SET),
+        ("actors.russia.patience=1.5", "less than or equal to 1", SET),
+        ("protocol.deadline=abc", "valid integer", SET),
+        ("actors.russia.outside_option=high", "valid number", SET),
+        ("events.3.hazard=0.1", "no item '3'", SET),
+        ("noequals", "expected PATH=VALUE", FILE),
         # Another kind of strategy starts afresh (no leftover `e`), so the refusal is the real one.
-        ("actors.russia.strategy.type=equilibrium", "needs exactly two actors and one issue"),
+        ("actors.russia.strategy.type=equilibrium", "needs exactly two actors and one issue", FILE),
     ],
 )
-def test_bad_set_override_is_a_clear_error(baseline_path, override, words) -> None:
+def test_bad_set_override_is_a_clear_error(baseline_path, override, words, where) -> None:
     result = CliRunner().invoke(app, ["run", str(baseline_path), "--set", override])
     assert result.exit_code == 2, result.output
-    assert words in result.stderr and str(baseline_path) in result.stderr
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+    if where == SET:  # not the file's line, which holds the file's own (good) value
+        path = override.split("=")[0]
+        assert result.stderr.startswith(f"error: --set {override}: {path}: "), result.stderr
+        assert str(baseline_path) not in result.stderr
+    else:
+        assert str(baseline_path) in result.stderr
+
+
+def test_a_bad_value_in_the_file_keeps_its_line_beside_a_good_set(tmp_path) -> None:
+    path, text = _write(tmp_path, "patience: 0.90 ", "patience: high ")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "patience: high" in t)
+    result = CliRunner().invoke(app, ["run", str(path), "--set", "protocol.deadline=4"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}:{line}: "), result.stderr
+    assert "--set" not in result.stderr and "(got 'high')" in result.stderr
+
+
+def test_a_swept_value_error_still_names_the_swept_value(baseline_path, tmp_path) -> None:
+    result = CliRunner().invoke(app, [
+        "sweep", str(baseline_path), "--vary", "actors.russia.patience=0.9,1.5",
+        "--set", "protocol.deadline=4", "--out", str(tmp_path / "o"),
+    ])  # fmt: skip
+    assert result.exit_code == 2 and "(swept value 1.5 of actors.russia.patience)" in result.stderr
 
 
 def test_setting_a_strategy_type_drops_the_old_kinds_fields(baseline_path) -> None:

@@ -1,10 +1,11 @@
-"""Load scenario YAML with line numbers, apply dotted-path overrides, and report errors as file:line."""
+"""Load scenario YAML with line numbers, apply dotted-path overrides, and report errors as file:line
+(or as the `--set` that put the bad value there)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,23 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Document:
-    """Plain data parsed from YAML, with the 1-based line of every key and item."""
+    """Plain data parsed from YAML, with the 1-based line of every key and item, and the `--set`
+    text that replaced each overridden path (its values are not in the file)."""
 
     file: str
     data: Any
     lines: dict[Loc, int]
+    set_by: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def where(self, loc: Iterable[str | int]) -> tuple[str, int | None]:
+        """Where an error at `loc` comes from: `--set PATH=VALUE` when that option set `loc` or a
+        section holding it, else the file and the line of `loc`."""
+        loc = tuple(loc)
+        parts = tuple(str(p) for p in loc if not _is_tag(p))
+        for n in range(len(parts), 0, -1):
+            if parts[:n] in self.set_by:
+                return f"--set {self.set_by[parts[:n]]}", None
+        return self.file, self.line_of(loc)
 
     def line_of(self, loc: Iterable[str | int]) -> int | None:
         """Line of the deepest part of `loc` that exists in the file (tags in loc are skipped)."""
@@ -415,7 +428,7 @@ def _error(doc: Document, err: Any) -> ScenarioError:
         loc = tuple(_as_number(p) for p in head.split("."))
         message = rest
     path = ".".join(str(p) for p in loc if not _is_tag(p))
-    return ScenarioError(doc.file, doc.line_of(loc), path, message)
+    return ScenarioError(*doc.where(loc), path, message)
 
 
 def shown(value: Any, limit: int = 40) -> str:
@@ -459,15 +472,17 @@ def _model_of(annotation: Any) -> Any:
 
 
 def apply_overrides(doc: Document, overrides: Iterable[str]) -> None:
-    """Apply `PATH=VALUE` strings (from --set) to the document, naming its file in errors."""
+    """Apply `PATH=VALUE` strings (from --set) to the document, noting each in `doc.set_by` so that
+    errors about those values name the option, not the file."""
     for text in overrides:
         try:
             key, value = parse_override(text)
+            apply_override(doc, key, value)
         except ScenarioError as exc:
-            raise ScenarioError(doc.file, None, text, exc.message) from None
+            raise ScenarioError(f"--set {text}", None, exc.path, exc.message) from None
         except ValueError as exc:
             raise ScenarioError(doc.file, None, "", str(exc)) from None
-        apply_override(doc, key, value)
+        doc.set_by[tuple(key.split("."))] = text
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -487,8 +502,7 @@ def check_memory(doc: Document, scenario: Scenario) -> int:
 
     problem = memory_problem(scenario)
     if problem:
-        line = doc.line_of(("protocol", "grid"))
-        raise ScenarioError(doc.file, line, "protocol.grid", problem)
+        raise ScenarioError(*doc.where(("protocol", "grid")), "protocol.grid", problem)
     return search_memory(scenario)
 
 
@@ -502,10 +516,10 @@ def warn_oddities(doc: Document, scenario: Scenario) -> None:
     deadline = scenario.protocol.deadline
     for i, event in enumerate(scenario.events):
         if event.round is not None and event.round >= deadline:
-            line = doc.line_of(("events", i, "round"))
+            file, line = doc.where(("events", i, "round"))
             warnings.warn(
                 ScenarioWarning(
-                    f"{doc.file}:{line}: events.{i}.round: round {event.round} is not before the "
+                    f"{file}{f':{line}' if line else ''}: events.{i}.round: round {event.round} is not before the "
                     f"deadline ({deadline} rounds, numbered 0 to {deadline - 1}), so "
                     f"{event.name!r} never fires"
                 ),

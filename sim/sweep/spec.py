@@ -8,7 +8,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,7 @@ def resolve_sweep(
     apply_overrides(doc, overrides)
     block = _sweep_block(sweep_doc)
     base_data = {k: v for k, v in doc.data.items() if k != "sweep"}
-    scenario = validate_document(Document(doc.file, copy.deepcopy(base_data), doc.lines))
+    scenario = validate_document(replace(doc, data=copy.deepcopy(base_data)))
     memory = check_memory(doc, scenario)
     warn_oddities(doc, scenario)
     axes = [parse_vary(doc.file, text) for text in vary] if vary else list(block.axes)
@@ -155,8 +155,7 @@ def resolve_sweep(
         path = text.split("=", 1)[0].strip()
         if path in swept:
             raise ScenarioError(
-                doc.file,
-                doc.line_of(path.split(".")),
+                *doc.where(path.split(".")),
                 path,
                 "is swept, so --set would be overwritten at every design point; "
                 "give its values with --vary instead",
@@ -332,7 +331,7 @@ def _check_axis(
     current: Any = None
     memory = 0
     for value in probes:
-        trial = Document(doc.file, copy.deepcopy(doc.data), doc.lines)
+        trial = replace(doc, data=copy.deepcopy(doc.data))
         trial.data.pop("sweep", None)
         apply_override(trial, axis.path, value)
         try:
