@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -239,3 +240,33 @@ def test_ctrl_c_exits_130_and_keeps_finished_parts(long_reference, tmp_path: Pat
     assert again.returncode == 0, again.stderr
     assert sim.results.load(out).equals(long_reference)
     assert os.path.exists(out / "summary.csv")
+
+
+def _points(n: int):
+    """A per-point table of `n` points over three parameters, as point_table gives it."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "point": range(n),
+            "param.actors.russia.outside_option": np.linspace(0.4, 0.9, n),
+            "param.actors.syria.patience": np.linspace(0.8, 0.99, n),
+            "param.actors.turkey.capability": np.linspace(0.5, 1.5, n),
+            "runs": 50, "failed": 0, "p_agreement": 0.5, "p_low": 0.25, "p_high": 0.75,
+            "mean_rounds": 3.0,
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("n", [3, 25, 26, 200])
+def test_the_per_point_table_stays_short_with_whole_headers(n, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    sim.cli.sweep._print_points(_points(n))
+    out = capsys.readouterr().out
+    rows = [int(line.split()[0]) for line in out.splitlines() if re.match(r"\s*\d+\s", line)]
+    # A row per point on one line each, or the first and last five and a pointer to the rest.
+    assert rows == (list(range(n)) if n <= 25 else [*range(5), *range(n - 5, n)])
+    assert ("all in summary.csv" in out) == (n > 25)
+    assert n <= 25 or f"first and last 5 of {n} points" in out
+    for word in ("outside_option", "patience", "capability", "p(agreement)", "[95% Wilson]"):
+        assert word in out, out  # whole, not folded mid-word

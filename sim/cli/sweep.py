@@ -193,27 +193,38 @@ def _finish(folder: Path, result: Any, quiet: bool) -> None:
         raise typer.Exit(1)
 
 
-def _print_points(table: Any, limit: int = 40) -> None:
+def _print_points(table: Any, limit: int = 25, ends: int = 5) -> None:
+    """The per-point table; above `limit` points only the first and last `ends` rows (all of them
+    are in summary.csv). Headers break only at a path's last dot or a space, never mid-word."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    out = Table(title="Per design point")
+    out = Table(
+        title="Per design point", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False
+    )
     params = [c for c in table.columns if c.startswith("param.")]
     out.add_column("point", justify="right")
     for p in params:  # the last two parts of a path name it (actors.russia.x -> russia.x)
-        out.add_column(".".join(p.split(".")[-2:]), justify="right", overflow="fold")
-    for col in ("runs", "p(agreement) [95% Wilson]", "mean rounds"):
-        out.add_column(col, justify="right")
-    for _, row in table.head(limit).iterrows():
-        out.add_row(
-            str(int(row["point"])),
-            *[row[p] if isinstance(row[p], str) else f"{row[p]:.4g}" for p in params],
-            f"{int(row['runs'])}" + (f" ({int(row['failed'])} failed)" if row["failed"] else ""),
-            f"{row['p_agreement']:.3f} [{row['p_low']:.3f}, {row['p_high']:.3f}]",
-            f"{row['mean_rounds']:.2f}",
-        )
+        out.add_column(".\n".join(p.split(".")[-2:]), justify="right")
+    for col in ("runs", "p(agreement)\n[95% Wilson]", "mean\nrounds"):
+        out.add_column(col, justify="right", no_wrap=True)
+    shown = table if len(table) <= limit else [table.head(ends), None, table.tail(ends)]
+    for rows in shown if isinstance(shown, list) else [shown]:
+        if rows is None:
+            out.add_row("…", *["" for _ in params], "", "", "")
+            continue
+        for _, row in rows.iterrows():
+            out.add_row(
+                str(int(row["point"])),
+                *[row[p] if isinstance(row[p], str) else f"{row[p]:.4g}" for p in params],
+                f"{int(row['runs'])}"
+                + (f" ({int(row['failed'])} failed)" if row["failed"] else ""),
+                f"{row['p_agreement']:.3f} [{row['p_low']:.3f}, {row['p_high']:.3f}]",
+                f"{row['mean_rounds']:.2f}",
+            )
     if len(table) > limit:
-        out.caption = f"first {limit} of {len(table)} points; all in summary.csv"
+        out.caption = f"first and last {ends} of {len(table):,} points; all in summary.csv"
     Console().print(out)
 
 
