@@ -28,31 +28,33 @@ def draw_forecast(
     colours: dict[str, str],
     ax: Any = None,
     names: bool = True,
-    label_colours: dict[str, str] | None = None,
+    markers: dict[str, str] | None = None,
 ) -> Figure:
-    """Positions by round (thin lines, one per actor, in `colours`), the weighted median (thick
-    black, its last value printed) and the weighted mean (dashed grey); with `names`, each actor
-    named at the end of its line (in `label_colours`, default dark grey)."""
-    label_colours = label_colours or {}
+    """Positions by round (thin lines, one per actor, in `colours`, with `markers` on their
+    points if given), the weighted median (thick black, its last value printed where it covers
+    no line) and the weighted mean (dashed grey); with `names`, each line named at its end in
+    its colour after its marker's shape (names spread so they never overlap)."""
     from sim.plots.outcomes import spread
+    from sim.plots.style import clear_label
 
+    markers = markers or {}
     fig, ax = new_axes(ax)
     rounds = np.arange(len(medians))
     for who, path in positions.items():
-        ax.plot(rounds, path, "-", color=colours[who], lw=1.8, alpha=0.9, zorder=2)
+        ax.plot(rounds, path, "-", color=colours[who], lw=1.8, alpha=0.9, zorder=2,
+                marker=markers.get(who, ""), ms=8)  # fmt: skip
     ax.plot(rounds, medians, "-o", color="black", lw=4, ms=8, zorder=4,
             label="weighted median (the forecast)")  # fmt: skip
     ax.plot(rounds, means, "--", color=neutral(1), lw=3, zorder=3, label="weighted mean")
-    low, high = ax.get_ylim()
-    below = medians[-1] > (low + high) / 2
-    ax.annotate(f"{medians[-1]:.2f}", (rounds[-1], medians[-1]), xytext=(-8, -10 if below else 10),
-                textcoords="offset points", ha="right", va="top" if below else "bottom",
+    clear_label(ax, f"{medians[-1]:.2f}", (rounds[-1], medians[-1]), ha="right",
                 fontsize=MIN_FONT + 1, fontweight="bold", zorder=5)  # fmt: skip
     if names and positions:
+        low, high = ax.get_ylim()
         ends = [p[-1] for p in positions.values()]
-        for (who, _), y in zip(positions.items(), spread(ends, 0.06 * (high - low)), strict=True):
-            ax.annotate(who, (rounds[-1], y), xytext=(12, 0), textcoords="offset points",
-                        va="center", fontsize=MIN_FONT, color=label_colours.get(who, "#333333"),
+        for who, y in zip(positions, spread(ends, 0.07 * (high - low)), strict=True):
+            glyph = GLYPHS.get(markers.get(who, ""), "")
+            ax.annotate(f"{glyph} {who}".strip(), (rounds[-1], y), xytext=(14, 0), textcoords="offset points",
+                        va="center", fontsize=MIN_FONT, color=colours[who], fontweight="bold",
                         annotation_clip=False)  # fmt: skip
     ax.set_xticks(rounds)
     ax.set_xlabel("round (0 = where the actors start)")
@@ -103,19 +105,39 @@ def scenario_forecast_figure(spec: Scenario, record: RunRecord) -> Figure:
 
 
 def table_forecast_figure(actors: list[str], result: EUForecast, title: str = "") -> Figure:
-    """One issue from a forecast table: the actors are not the project's parties, so their
-    positions are drawn in the neutral palette and named at the end of their lines."""
+    """One issue from a forecast table: a line per actor (actors whose positions never differ
+    share one, named together), each in its own colour, marker and dash so it can be told apart
+    in greyscale print too, named at its end. `title` names the issue (a file stem's
+    underscores read as spaces)."""
+    from sim.plots.style import OKABE_ITO
+
     fig, ax = new_axes(size=(11, 6.2))
-    positions = {a: [round_[i] for round_ in result.positions] for i, a in enumerate(actors)}
-    colours = {a: neutral(1 + i % 3) for i, a in enumerate(actors)}
-    draw_forecast(result.medians, result.means, positions, colours, ax=ax)
+    together: dict[tuple[float, ...], list[str]] = {}
+    for i, a in enumerate(actors):
+        path = tuple(round(float(round_[i]), 9) for round_ in result.positions)
+        together.setdefault(path, []).append(a)
+    positions = {", ".join(names): list(path) for path, names in together.items()}
+    palette = [c for c in OKABE_ITO if c != "#000000"]  # black is the median's
+    colours = {who: palette[i % len(palette)] for i, who in enumerate(positions)}
+    markers = {who: list(GLYPHS)[i % len(GLYPHS)] for i, who in enumerate(positions)}
+    draw_forecast(result.medians, result.means, positions, colours, ax=ax, markers=markers)
+    for line, i in zip(ax.lines, range(len(positions)), strict=False):
+        line.set_linestyle(DASHES[i % len(DASHES)])
 
     ax.set_ylabel("position")
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), ncols=2)
-    ask(fig, f"Where does the expected-utility model expect {title or 'the issue'} to settle?",
+    issue = title.replace("_", " ").strip() or "the issue"
+    ask(fig, f"Where does the expected-utility model expect {issue} to settle?",
         f"Forecast after {len(result.medians) - 1} rounds: {result.forecast:.3f} (the weighted "
-        f"median); weighted mean {result.mean:.3f}. Thin lines: each actor's position.")  # fmt: skip
+        f"median); weighted mean {result.mean:.3f}. Thin lines: each actor's position, named at "
+        "its end (actors that never move apart share a line).")  # fmt: skip
     return fig
+
+
+# The actors' lines' markers (none the median's circle), each with the glyph that names it in
+# the line's label, and their dashes (none the mean's): told apart in greyscale print too.
+GLYPHS = {"s": "■", "^": "▲", "D": "◆", "v": "▼", "<": "◀", ">": "▶"}
+DASHES = ("-", ":", "-.", (0, (1, 3)), (0, (4, 1, 1, 1, 1, 1)), (0, (8, 2, 2, 2)))
 
 
 def save(fig: Figure, path: str | Path) -> Path:

@@ -17,6 +17,7 @@ from sim.plots.style import (
     NEUTRAL,
     anchor_axis,
     ask,
+    clear_label,
     colours_of,
     label_bars,
     new_axes,
@@ -500,8 +501,8 @@ def outcome_figures(runs: pd.DataFrame, spec: Scenario, name: str = "") -> dict[
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2)
     over = _over_one(utility_samples(runs, spec))
     ask(fig, "How much does each party get, and is it better than no deal?",
-        f"{where}. Box: middle half of runs; whiskers: range; dot: mean with its 95% interval "
-        f"(printed); dashed: the party's fallback.{over}")  # fmt: skip
+        f"{where}. Box: middle half of runs; whiskers: range; dot: mean (printed) with its 95% "
+        f"interval (black bar); dashed: the party's fallback.{over}")  # fmt: skip
     figs["utilities"] = fig
     fig, ax = new_axes(size=(11, 4.6))
     draw_rounds(rounds_distribution(runs), spec.protocol.deadline, ax=ax)
@@ -594,9 +595,7 @@ def _sweep_agreement(table: pd.DataFrame, spec: Scenario, xlabel: str) -> Figure
         t = table[table["quantity"] == quantity].sort_values("x")
         for i, ha in ((0, "left"), (-1, "right")):
             x, y = t["x"].iloc[i], t["estimate"].iloc[i]
-            ax.annotate(f"{y:.0%}", (x, y), xytext=(0, -10 if y > 0.5 else 10),
-                        textcoords="offset points", ha=ha, va="top" if y > 0.5 else "bottom",
-                        fontsize=MIN_FONT, fontweight="bold")  # fmt: skip
+            clear_label(ax, f"{y:.0%}", (x, y), ha=ha, fontsize=MIN_FONT, fontweight="bold")
         ax.set_title(_wrap(title, 30), fontsize=MIN_FONT + 1)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)

@@ -225,3 +225,98 @@ def mark_incomplete(fig: Figure, note: str | None) -> Figure:
             fontsize=MIN_FONT, fontweight="bold",
         )  # fmt: skip
     return fig
+
+
+# --- labels placed clear of the data ---------------------------------------------------------
+# Where a value label may go, tried in order: (x, y) offset in points and its alignment. Above
+# or below the point first, then further out, then beside it.
+BESIDE = ((0, 9, "bottom"), (0, -9, "top"), (0, 24, "bottom"), (0, -24, "top"), (0, 40, "bottom"),
+          (0, -40, "top"))  # fmt: skip
+
+
+def line_points(ax: Any) -> Any:
+    """Every visible line and marker of `ax` as display points (segments sampled every two
+    pixels), each with its radius in pixels: what a label must not cover."""
+    import numpy as np
+
+    chunks = []
+    px = ax.figure.dpi / 72
+    for line in ax.get_lines():
+        if not line.get_visible():
+            continue
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if not len(xy):
+            continue
+        width = line.get_linewidth() * px / 2 if line.get_linestyle() not in ("None", "") else 0
+        if width and len(xy) > 1:
+            steps = np.maximum(1, (np.hypot(*np.diff(xy, axis=0).T) // 2).astype(int))
+            xy_line = np.concatenate([a + (b - a) * np.linspace(0, 1, n + 1)[:, None]
+                                      for a, b, n in zip(xy[:-1], xy[1:], steps, strict=True)])  # fmt: skip
+            chunks.append(np.c_[xy_line, np.full(len(xy_line), width)])
+        else:
+            chunks.append(np.c_[xy, np.full(len(xy), width)])
+        if line.get_marker() not in ("None", "", None, " "):
+            chunks.append(np.c_[xy, np.full(len(xy), line.get_markersize() * px / 2)])
+    return np.concatenate(chunks) if chunks else np.zeros((0, 3))
+
+
+def covered(box: Any, points: Any, pad: float = 1.0) -> int:
+    """How many of `points` (display x, y, radius) the box `box` covers or touches."""
+    x, y, r = points.T if len(points) else ([], [], [])
+    import numpy as np
+
+    x, y, r = np.asarray(x), np.asarray(y), np.asarray(r)
+    inside = ((x + r + pad > box.x0) & (x - r - pad < box.x1)
+              & (y + r + pad > box.y0) & (y - r - pad < box.y1))  # fmt: skip
+    return int(inside.sum())
+
+
+def overlapping(texts: Iterable[Any], renderer: Any) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts whose boxes overlap: labels printed on each other."""
+    shown = [t for t in texts if t.get_visible() and t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in shown]
+    return [(shown[i].get_text(), shown[j].get_text()) for i in range(len(shown))
+            for j in range(i) if boxes[i].overlaps(boxes[j])]  # fmt: skip
+
+
+def clear_label(ax: Any, text: str, xy: tuple[Any, float],
+                offsets: Iterable[tuple[float, float, str]] = BESIDE, **kwargs: Any) -> Any:  # fmt: skip
+    """Print `text` by the data point `xy` at the first of `offsets` (points, with vertical
+    alignment) where it covers no line or marker of `ax`, stays inside the axes and overlaps no
+    label drawn before it; where none is clear, at the one covering least. It is placed when the
+    figure is drawn, so in the final layout."""
+    from matplotlib.text import Annotation
+
+    class ClearLabel(Annotation):
+        def draw(self, renderer: Any) -> None:
+            if self.get_visible():
+                self._place(renderer)
+            super().draw(renderer)
+
+        def _place(self, renderer: Any) -> None:
+            points = line_points(ax)
+            frame = ax.get_window_extent(renderer)
+            before = ax.texts[: ax.texts.index(self)] if self in ax.texts else []
+            placed = [t.get_window_extent(renderer) for t in before
+                      if t.get_visible() and t.get_text().strip()]  # fmt: skip
+            best = None
+            for rank, (dx, dy, va) in enumerate(choices):
+                self.xyann = (dx, dy)
+                self.set_verticalalignment(va)
+                box = self.get_window_extent(renderer)
+                outside = (box.x0 < frame.x0 - 1 or box.x1 > frame.x1 + 1
+                           or box.y0 < frame.y0 - 1 or box.y1 > frame.y1 + 1)  # fmt: skip
+                clash = sum(box.overlaps(other) for other in placed)
+                score = (1000 * clash + 100 * outside + covered(box, points), rank)
+                if best is None or score < best[0]:
+                    best = (score, dx, dy, va)
+            if best is not None:
+                self.xyann = best[1:3]
+                self.set_verticalalignment(best[3])
+
+    choices = list(offsets)
+    dx, dy, va = choices[0]
+    label = ClearLabel(text, xy, xytext=(dx, dy), textcoords="offset points", va=va, **kwargs)
+    ax._add_text(label)
+    return label
