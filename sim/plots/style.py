@@ -228,10 +228,16 @@ def mark_incomplete(fig: Figure, note: str | None) -> Figure:
 
 
 # --- labels placed clear of the data ---------------------------------------------------------
-# Where a value label may go, tried in order: (x, y) offset in points and its alignment. Above
-# or below the point first, then further out, then beside it.
-BESIDE = ((0, 9, "bottom"), (0, -9, "top"), (0, 24, "bottom"), (0, -24, "top"), (0, 40, "bottom"),
-          (0, -40, "top"))  # fmt: skip
+def beside(ha: str = "center") -> list[tuple[float, float, str]]:
+    """Where a value label may go, in order of preference: (x, y) offset in points from its
+    point and the vertical alignment. Just above or below the point, then beside it on the side
+    its text runs (left of the point for `ha="right"`), then further out."""
+    side = {"right": -1, "left": 1}.get(ha, 0)
+    level = [(12 * side, 0, "center"), (12 * side, 9, "bottom"), (12 * side, -9, "top")]
+    near = [(0, 9, "bottom"), (0, -9, "top")] + (level if side else [])
+    aside = [(30 * side, 0, "center"), (30 * side, 9, "bottom"), (30 * side, -9, "top")]
+    far = [(0, 24, "bottom"), (0, -24, "top")] + (aside if side else [])
+    return near + far + [(0, 40, "bottom"), (0, -40, "top")]
 
 
 def line_points(ax: Any) -> Any:
@@ -280,10 +286,10 @@ def overlapping(texts: Iterable[Any], renderer: Any) -> list[tuple[str, str]]:
             for j in range(i) if boxes[i].overlaps(boxes[j])]  # fmt: skip
 
 
-def clear_label(ax: Any, text: str, xy: tuple[Any, float],
-                offsets: Iterable[tuple[float, float, str]] = BESIDE, **kwargs: Any) -> Any:  # fmt: skip
+def clear_label(ax: Any, text: str, xy: tuple[Any, float], ha: str = "center",
+                offsets: Iterable[tuple[float, float, str]] | None = None, **kwargs: Any) -> Any:  # fmt: skip
     """Print `text` by the data point `xy` at the first of `offsets` (points, with vertical
-    alignment) where it covers no line or marker of `ax`, stays inside the axes and overlaps no
+    alignment; by default `beside(ha)`) where it covers no line or marker of `ax`, stays inside the axes and overlaps no
     label drawn before it; where none is clear, at the one covering least. It is placed when the
     figure is drawn, so in the final layout."""
     from matplotlib.text import Annotation
@@ -315,8 +321,9 @@ def clear_label(ax: Any, text: str, xy: tuple[Any, float],
                 self.xyann = best[1:3]
                 self.set_verticalalignment(best[3])
 
-    choices = list(offsets)
+    choices = list(offsets) if offsets is not None else beside(ha)
     dx, dy, va = choices[0]
-    label = ClearLabel(text, xy, xytext=(dx, dy), textcoords="offset points", va=va, **kwargs)
+    label = ClearLabel(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                       **kwargs)  # fmt: skip
     ax._add_text(label)
     return label
