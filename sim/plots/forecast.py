@@ -64,7 +64,7 @@ def draw_forecast(
 def scenario_forecast_figure(spec: Scenario, record: RunRecord) -> Figure:
     """Every issue of a scenario through the expected-utility lens, one panel each, the actors
     in their project colours and the issue's anchors on the axis."""
-    from sim.plots.style import anchor_axis
+    from sim.plots.style import fit_anchor_axes
 
     keys = list(spec.issues)
     cols = min(2, len(keys))
@@ -78,7 +78,6 @@ def scenario_forecast_figure(spec: Scenario, record: RunRecord) -> Figure:
         }
         medians, means = (record.medians or {})[k], (record.means or {})[k]
         draw_forecast(medians, means, positions, colours, ax=ax, names=False)
-        anchor_axis(ax, spec.issues[k].anchors, width=30)
         ax.set_title(spec.issues[k].label, fontsize=MIN_FONT + 1)
         ax.set_xlabel("")
     for ax in axes[: len(keys)][-cols:]:
@@ -101,6 +100,8 @@ def scenario_forecast_figure(spec: Scenario, record: RunRecord) -> Figure:
         f"{spec.name}: Bueno de Mesquita's model as read by Scholz et al. (2011), "
         f"{spec.protocol.eu_rounds} rounds; thin lines: each party's position; no vetoes, no "
         "deadline.")  # fmt: skip
+    fit_anchor_axes(fig, [(ax, spec.issues[k].anchors) for ax, k in zip(axes, keys, strict=False)],
+                    width=30)  # fmt: skip
     return fig
 
 

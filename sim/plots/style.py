@@ -173,21 +173,23 @@ def anchor_axis(
     axis: str = "y",
     width: int = 22,
     numbers: bool = True,
-    lines: int | None = None,
+    lines: int | dict[float, int] | None = None,
 ) -> None:
     """Label an issue axis with its anchors ('0.5: reduced presence…'), wrapped to `width`
-    characters and, given `lines`, cut to that many lines with '…' (so a long anchor cannot
-    squeeze a small panel); `numbers=False` shows the names alone (named options have no scale)."""
+    characters and, given `lines` (for all, or per anchor), cut to that many lines with '…' (so
+    a long anchor cannot squeeze a small panel); `numbers=False` shows the names alone (named
+    options have no scale)."""
     import textwrap
 
     ticks = list(anchors)
     labels = []
     for p, text in anchors.items():
         rows = textwrap.wrap((f"{p:g}: " if numbers else "") + text, width, break_long_words=False)
-        if lines is not None and len(rows) > lines:
-            rest = textwrap.shorten(" ".join(rows[lines - 1 :]), width, placeholder="…")
+        most = lines.get(p) if isinstance(lines, dict) else lines
+        if most is not None and len(rows) > most:
+            rest = textwrap.shorten(" ".join(rows[most - 1 :]), width, placeholder="…")
             rest = rest[:-1].rstrip(",;: ") + "…"  # 'presence…', never 'presence,…'
-            rows = [*rows[: lines - 1], rest]
+            rows = [*rows[: most - 1], rest]
         labels.append("\n".join(rows))
     if axis == "y":
         ax.set_yticks(ticks, labels)
@@ -199,6 +201,35 @@ def anchor_axis(
     else:
         ax.set_xticks(ticks, labels)
         ax.set_xlim(-0.1, 1.1)
+
+
+def fit_anchor_axes(fig: Any, panels: list[tuple[Any, dict[float, str]]], width: int) -> None:
+    """Label each panel's issue axis with its anchors (`anchor_axis`, y), then, wherever two of
+    them print on each other in the laid-out figure, cut the one with more lines (the longer,
+    if equal) by a line with '…', until none touch: small panels keep every anchor readable."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    cuts: list[dict[float, int]] = [{p: 99 for p in anchors} for _, anchors in panels]
+    for _ in range(12):
+        for (ax, anchors), most in zip(panels, cuts, strict=True):
+            anchor_axis(ax, anchors, width=width, lines=most)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        changed = False
+        for (ax, anchors), most in zip(panels, cuts, strict=True):
+            labels = dict(zip(anchors, ax.get_yticklabels(), strict=True))
+            boxes = {p: t.get_window_extent(renderer) for p, t in labels.items()}
+            for p, q in [(p, q) for p in anchors for q in anchors if p < q]:
+                if not boxes[p].overlaps(boxes[q]):
+                    continue
+                rows = {r: labels[r].get_text().count("\n") + 1 for r in (p, q)}
+                longer = max((p, q), key=lambda r: (rows[r], len(anchors[r])))
+                if rows[longer] > 1:
+                    most[longer] = rows[longer] - 1
+                    changed = True
+        if not changed:
+            return
 
 
 def too_small(fig: Any) -> list[tuple[str, float]]:
