@@ -594,3 +594,120 @@ def test_fifteen_council_members_stack_their_names_without_overlap_above_an_hone
     touching = [(names[i].get_text(), names[j].get_text()) for i in range(len(boxes))
                 for j in range(i) if boxes[i].overlaps(boxes[j])]  # fmt: skip
     assert touching == []
+
+
+# --- labels clear of the data: what a newcomer found printed on lines and on each other ------
+def labels_on_data(ax) -> list[str]:
+    """The texts printed in `ax` (value labels, names) that cover one of its lines or markers."""
+    from sim.plots.style import covered, line_points
+
+    points = line_points(ax)
+    return [t.get_text() for t in ax.texts
+            if t.get_visible() and t.get_text().strip() and covered(t.get_window_extent(), points)]  # fmt: skip
+
+
+def test_sweep_end_labels_sit_where_no_line_or_marker_is() -> None:
+    """The shapes the newcomer met: agreement falling steeply to 1% at the last value (its label
+    went on the falling line), and one dipping to 43% then rising to 54% (the '54%' went onto the
+    43% point), and the baseline's 43% at the end of a gentle fall (on the line)."""
+    import pandas as pd
+
+    from sim.plots.outcomes import _sweep_agreement
+
+    spec = load_scenario(BASELINE)
+    xs = np.linspace(0, 1, 7)
+    shapes = [
+        [1.0, 0.98, 0.99, 0.97, 0.86, 0.35, 0.01],
+        [1.0, 0.99, 1.0, 0.98, 0.86, 0.43, 0.54],
+        [1.0, 1.0, 1.0, 1.0, 0.97, 0.89, 0.90],
+        [0.98, 0.97, 0.96, 0.93, 0.74, 0.43, 0.43],
+        [1.0, 0.99, 0.99, 0.98, 0.95, 0.76, 0.45],
+        [0.99, 0.98, 0.97, 0.96, 0.94, 0.60, 0.50],
+    ]
+    quantities = ["agreed"] + [f"issue.{k}.agreed" for k in spec.issues]
+    table = pd.DataFrame([{"x": x, "quantity": q, "estimate": y, "lo": max(0, y - 0.05),
+                           "hi": min(1, y + 0.05)} for q, ys in zip(quantities, shapes, strict=True)
+                          for x, y in zip(xs, ys, strict=True)])  # fmt: skip
+    fig = _sweep_agreement(table, spec, "Russia: outside option")
+    fig.draw_without_rendering()
+    from sim.plots.style import overlapping
+
+    for ax, ys in zip(fig.axes, shapes, strict=True):
+        printed = sorted(t.get_text() for t in ax.texts)
+        assert printed == sorted([f"{ys[0]:.0%}", f"{ys[-1]:.0%}"])  # first and last, as said
+        assert labels_on_data(ax) == [], ax.get_title()
+        assert overlapping(ax.texts) == []
+        frame = ax.get_window_extent()
+        for t in ax.texts:  # inside its panel, and near its point (within 45 points)
+            box = t.get_window_extent()
+            assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1
+            assert frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1
+            point = ax.transData.transform(t.xy)
+            far = 45 * fig.dpi / 72
+            assert box.x0 - far < point[0] < box.x1 + far and box.y0 - far < point[1] < box.y1 + far
+
+
+@pytest.mark.slow
+def test_expected_utility_panels_keep_anchor_labels_apart_and_the_forecast_off_the_lines() -> None:
+    from sim.plots.forecast import scenario_forecast_figure
+    from sim.plots.style import overlapping
+    from sim.runner import run_once
+
+    spec = load_scenario(BASELINE, ["protocol.type=expected_utility"])
+    fig = scenario_forecast_figure(spec, run_once(spec, 1))
+    fig.draw_without_rendering()
+    for ax, key in zip(fig.axes, spec.issues, strict=False):
+        ticks = ax.get_yticklabels()
+        assert [t.get_text().split(":")[0] for t in ticks] == [f"{p:g}" for p in
+                                                               spec.issues[key].anchors]  # fmt: skip
+        assert overlapping(ticks) == [], key
+        assert labels_on_data(ax) == [], key
+
+
+def test_a_forecast_table_names_each_line_at_its_end_and_tells_lines_apart() -> None:
+    from matplotlib.colors import to_hex
+
+    from sim.forecast_table import read_table
+    from sim.plots.forecast import table_forecast_figure
+    from sim.plots.style import NEUTRALS, overlapping, title_of
+    from sim.protocols.expected_utility import forecast_issue
+
+    table = read_table(ROOT / "tests" / "data" / "bdm_emissions.csv")
+    result = forecast_issue(table.capability, table.position, table.salience, rounds=8)
+    fig = table_forecast_figure(table.actors, result, "bdm_emissions")
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    assert "bdm emissions" in title_of(fig) and "_" not in title_of(fig)
+    # Every actor is named once, after the end of its own line (actors whose positions never
+    # differ share one line and one label).
+    names = [t for t in ax.texts if any(a in t.get_text() for a in table.actors)]
+    named = [a for t in names for a in t.get_text().lstrip("■▲◆▼◀▶ ").split(", ")]
+    assert sorted(named) == sorted(table.actors)
+    actors = [line for line in ax.lines if line.get_lw() < 2]
+    assert len(actors) == len(names)
+    final = {a: round_[i] for i, a in enumerate(table.actors) for round_ in result.positions[-1:]}
+    span = np.subtract(*ax.get_ylim()[::-1])
+    for t in names:
+        first = t.get_text().lstrip("■▲◆▼◀▶ ").split(", ")[0]
+        assert t.xy[0] == len(result.medians) - 1  # at the last round
+        assert abs(t.xy[1] - final[first]) < 0.08 * span  # at its line's end (spread apart)
+    assert overlapping(names) == []
+    # Each line its own colour (not a neutral grey), marker and dash: told apart in greyscale too.
+    styles = [(to_hex(line.get_color()), line.get_marker(), str(line.get_linestyle()))
+              for line in actors]  # fmt: skip
+    assert len({s[0] for s in styles}) == len({s[1] for s in styles}) == len(styles)
+    assert not {s[0] for s in styles} & {to_hex(c) for c in NEUTRALS}
+    assert labels_on_data(ax) == []  # names and the forecast printed clear of every line
+
+
+def test_the_utilities_caption_says_what_is_printed(results_a) -> None:
+    from sim.plots import load_results
+    from sim.plots.outcomes import outcome_figures
+
+    r = load_results(results_a)
+    fig = outcome_figures(r.runs, r.spec, r.name)["utilities"]
+    ok = r.runs[r.runs.status == "ok"]
+    printed = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert printed == sorted(f"{ok[f'utility.{a}'].mean():.2f}" for a in r.spec.actors)
+    caption = fig._supxlabel.get_text().replace("\n", " ")
+    assert "mean (printed)" in caption and "interval (printed)" not in caption

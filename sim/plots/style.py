@@ -207,19 +207,15 @@ def fit_anchor_axes(fig: Any, panels: list[tuple[Any, dict[float, str]]], width:
     """Label each panel's issue axis with its anchors (`anchor_axis`, y), then, wherever two of
     them print on each other in the laid-out figure, cut the one with more lines (the longer,
     if equal) by a line with '…', until none touch: small panels keep every anchor readable."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     cuts: list[dict[float, int]] = [{p: 99 for p in anchors} for _, anchors in panels]
     for _ in range(12):
         for (ax, anchors), most in zip(panels, cuts, strict=True):
             anchor_axis(ax, anchors, width=width, lines=most)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        renderer = canvas.get_renderer()
+        fig.draw_without_rendering()  # lay out: the labels' boxes are then the final ones
         changed = False
         for (ax, anchors), most in zip(panels, cuts, strict=True):
             labels = dict(zip(anchors, ax.get_yticklabels(), strict=True))
-            boxes = {p: t.get_window_extent(renderer) for p, t in labels.items()}
+            boxes = {p: t.get_window_extent() for p, t in labels.items()}
             for p, q in [(p, q) for p in anchors for q in anchors if p < q]:
                 if not boxes[p].overlaps(boxes[q]):
                     continue
@@ -309,8 +305,9 @@ def covered(box: Any, points: Any, pad: float = 1.0) -> int:
     return int(inside.sum())
 
 
-def overlapping(texts: Iterable[Any], renderer: Any) -> list[tuple[str, str]]:
-    """Pairs of visible, non-empty texts whose boxes overlap: labels printed on each other."""
+def overlapping(texts: Iterable[Any], renderer: Any = None) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts whose boxes overlap: labels printed on each other (in
+    the figure as last laid out, unless given the `renderer` of a draw)."""
     shown = [t for t in texts if t.get_visible() and t.get_text().strip()]
     boxes = [t.get_window_extent(renderer) for t in shown]
     return [(shown[i].get_text(), shown[j].get_text()) for i in range(len(shown))
