@@ -574,6 +574,7 @@ def test_fifteen_council_members_stack_their_names_without_overlap_above_an_hone
     from matplotlib.text import Annotation
 
     from sim.plots.outcomes import issue_figure
+    from sim.plots.style import overlapping
 
     spec = load_scenario(ROOT / "scenarios" / "unsc_resolution.yaml")
     data = pd.DataFrame({"value": [0.0, 0.25], "agreed": [0.9, 0.02], "reverted": [0.08, 0.0]})
@@ -590,10 +591,7 @@ def test_fifteen_council_members_stack_their_names_without_overlap_above_an_hone
         if a.preferences.get("icc_referral") and a.preferences["icc_referral"].salience > 0
     ]
     assert len(names) == len(wanting) >= 15  # the 15 members (and Syria) each name a wish
-    boxes = [t.get_window_extent(renderer) for t in names]
-    touching = [(names[i].get_text(), names[j].get_text()) for i in range(len(boxes))
-                for j in range(i) if boxes[i].overlaps(boxes[j])]  # fmt: skip
-    assert touching == []
+    assert overlapping(names, renderer) == []
 
 
 # --- labels clear of the data: what a newcomer found printed on lines and on each other ------
