@@ -84,8 +84,9 @@ def test_an_invalid_setting_shows_what_validate_says(state):
     errors = [w for w in rc.find(v.Alert).widgets if "equilibrium" in str(w.children)]
     assert len(errors) == 1
     text = str(errors[0].children)
-    assert "scenarios/baseline.yaml:" in text
-    assert "actors.russia.strategy: the equilibrium strategy needs exactly two actors" in text
+    # What `negsim validate --set` says, with the lever named in words, not as an option.
+    assert "error: Russia's strategy: the equilibrium strategy needs exactly two actors" in text
+    assert "--set" not in text and "actors.russia" not in text
     before = state.run
     assert state.spec.value.actors["russia"].strategy.type == "concession"  # last valid kept
     click(rc, "Reset to the file")

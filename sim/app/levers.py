@@ -307,6 +307,16 @@ def board_for(path: str | Path) -> LeverBoard:
     return LeverBoard(str(path), spec, levers, list(doc.data.get("events") or []), strategies)
 
 
-def problems(exc: ScenarioError) -> list[str]:
-    """The lines `negsim validate` prints for an invalid setting."""
-    return [f"error: {line}" for line in exc.problems()]
+def problems(exc: ScenarioError, spec: Scenario | None = None) -> list[str]:
+    """The lines `negsim validate` prints for an invalid setting; given the scenario, a problem
+    in a lever's own value (which the CLI names by its `--set PATH=VALUE`) is named by the lever's
+    words instead: "error: Russia's strategy: the equilibrium strategy needs …"."""
+    from sim.scenario.words import parameter_phrase
+
+    out = []
+    for problem in [exc, *exc.others]:
+        if spec is not None and problem.path and problem.file.startswith("--set "):
+            out.append(f"error: {parameter_phrase(problem.path, spec)}: {problem.message}")
+        else:
+            out.append(f"error: {problem}")
+    return out

@@ -96,7 +96,7 @@ class AppState:
         try:
             spec = self.board.scenario(values)
         except ScenarioError as exc:
-            self.problems.value = problems(exc)
+            self.problems.value = problems(exc, self.spec.value)
             return
         self.problems.value = []
         old = self.run
