@@ -295,11 +295,9 @@ def line_points(ax: Any) -> Any:
 
 
 def covered(box: Any, points: Any, pad: float = 1.0) -> int:
-    """How many of `points` (display x, y, radius) the box `box` covers or touches."""
-    x, y, r = points.T if len(points) else ([], [], [])
-    import numpy as np
-
-    x, y, r = np.asarray(x), np.asarray(y), np.asarray(r)
+    """How many of `points` (display x, y, radius; `line_points`) the box `box` covers or
+    touches."""
+    x, y, r = points.T  # (0, 3) when there is nothing to cover
     inside = ((x + r + pad > box.x0) & (x - r - pad < box.x1)
               & (y + r + pad > box.y0) & (y - r - pad < box.y1))  # fmt: skip
     return int(inside.sum())
