@@ -12,7 +12,7 @@ each step costs O(issues² × levels² × actors) instead of levels^issues. Pure
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -62,19 +62,37 @@ class Mesh:
         u = self.table[:, np.arange(idx.shape[1]), idx].sum(axis=2).T
         return u + self._linkage(self.values(idx))
 
-    def neighbours(self, x: Index, moves: Moves) -> tuple[Index, Array]:
-        """The packages (M, K) that x becomes by each move (issue, level, issue, level) and
-        every actor's utility of each (M, A), from x's by the moves' differences."""
-        k = np.arange(len(x))
-        here = self.table[:, k, x]  # (A, K)
+    def neighbours(self, x: Index, moves: Moves) -> Array:
+        """Every actor's utility (A, M) of the package x becomes by each move (one column per
+        move: `_apply` gives the packages), from x's by the moves' differences. Actor-major, so
+        that the minimum over actors and each actor's row are contiguous."""
+        here = self.table[:, self._issues, x]  # (A, K)
         gain = (self.table - here[:, :, None]).reshape(len(here), -1)  # (A, K·L)
-        u = (gain[:, moves.first] + moves.second * gain[:, moves.then]).T
+        u = gain[:, moves.first]
+        u[:, moves.singles :] += gain[:, moves.second]
         linked = self._linkage(self.values(x[None]))
-        u += here.sum(axis=1) + linked  # x's own utilities, as `utilities` adds them
-        candidates = _apply(x, moves)
+        u += np.reshape(here.sum(axis=1) + linked, (-1, 1))  # x's own, as `utilities` adds them
         if len(self.pairs):
-            u += self._linkage(self.values(candidates)) - linked
-        return candidates, u
+            u += (self._linkage(self._pair_values(x, moves)) - linked).T
+        return u
+
+    def _pair_values(self, x: Index, moves: Moves) -> Array:
+        """The values (M, K) of the packages x becomes by each move, on the linked issues only
+        (the other columns hold anything): what `_linkage` reads of them."""
+        levels = np.empty((len(x), self.points.shape[1] + 1))
+        levels[:, :-1] = self.points
+        levels[:, -1] = self.values(x[None])[0]  # past the last level: x's own value
+        out = np.empty((len(moves.first), len(x)))
+        out[:, list(self._linked)] = levels.ravel()[moves.settings(self._linked)]
+        return out
+
+    @cached_property
+    def _linked(self) -> tuple[int, ...]:  # the issues some actor links
+        return tuple(np.unique(self.pairs).tolist())
+
+    @cached_property
+    def _issues(self) -> Index:
+        return np.arange(self.points.shape[0])
 
     def _linkage(self, packages: Array) -> Array | float:
         if not len(self.pairs):
@@ -113,13 +131,13 @@ def best_package(m: Mesh, actor: int) -> Index:
     if not len(m.pairs):
         return idx
     u = m.utilities(idx[None])[0, actor]
+    moves = _moves(m.counts, pairs=False)
     for _ in range(_STEPS):
-        candidates, values = m.neighbours(idx, _moves(m.counts, pairs=False))
-        values = values[:, actor]
+        values = m.neighbours(idx, moves)[actor]
         best = int(values.argmax())
         if values[best] <= u + 1e-12:
             break
-        idx, u = candidates[best], float(values[best])
+        idx, u = _apply(idx, moves.rows[best]), float(values[best])
     return idx
 
 
@@ -136,35 +154,36 @@ def trade_off_search(m: Mesh, disagreement: Array, aspiration: float, start: Ind
     need = min(aspiration, float(m.utilities(start[None])[0, 0]))
     supported = np.unique(_supported(m), axis=0)
     u = m.utilities(supported)
-    score = np.where(u[:, 0] >= need - 1e-12, _worst(u, disagreement), -math.inf)
+    score = np.where(u[:, 0] >= need - 1e-12, _worst(u.T, disagreement), -math.inf)
     order = np.argsort(-score, kind="stable")[:_STARTS]
     starts = [start, *supported[order[np.isfinite(score[order])]]]
     ends = np.array([_climb(m, disagreement, need, x, moves) for x in starts])
     u = m.utilities(ends)
-    return ends[strategies.choose_offer(u[:, 0], need, _worst(u, disagreement))]
+    return ends[strategies.choose_offer(u[:, 0], need, _worst(u.T, disagreement))]
 
 
-def _climb(m: Mesh, disagreement: Array, need: float, x: Index, moves: Index) -> Index:
+def _climb(m: Mesh, disagreement: Array, need: float, x: Index, moves: Moves) -> Index:
     """Steepest ascent from x by `moves` (see `trade_off_search`)."""
     u = m.utilities(x[None])[0]
-    now = _worst(u[None], disagreement)[0]
+    now = _worst(u[:, None], disagreement)[0]
     for _ in range(_STEPS):
-        candidates, cand = m.neighbours(x, moves)
+        cand = m.neighbours(x, moves)
         worst = _worst(cand, disagreement)
-        pick = strategies.choose_offer(cand[:, 0], need, worst)
+        pick = strategies.choose_offer(cand[0], need, worst)
         if not (
-            worst[pick] > now + 1e-9 or (worst[pick] >= now - 1e-9 and cand[pick, 0] > u[0] + 1e-12)
+            worst[pick] > now + 1e-9 or (worst[pick] >= now - 1e-9 and cand[0, pick] > u[0] + 1e-12)
         ):
             break
-        x, u, now = candidates[pick], cand[pick], worst[pick]
+        x, u, now = _apply(x, moves.rows[pick]), cand[:, pick], worst[pick]
     return x
 
 
 def _worst(u: Array, disagreement: Array) -> Array:
-    """The smallest margin over its disagreement payoff of any actor but the first (rows 1…)."""
-    if u.shape[1] == 1:
-        return np.zeros(len(u))
-    return (u[:, 1:] - disagreement).min(axis=1)
+    """The smallest margin over its disagreement payoff of any actor but the first, for utilities
+    by actor (A, n): (n,)."""
+    if len(u) == 1:
+        return np.zeros(u.shape[1])
+    return (u[1:] - disagreement[:, None]).min(axis=0)
 
 
 def _supported(m: Mesh) -> Index:
@@ -192,25 +211,41 @@ def _masked(m: Mesh) -> Array:
     return np.where(levels[None, None] < np.array(m.counts)[None, :, None], m.table, -math.inf)
 
 
-def _apply(x: Index, moves: Moves) -> Index:
-    """Packages (M, K): x with each move (issue, level, issue, level) applied."""
-    out = np.repeat(x[None], len(moves.rows), axis=0)
-    rows = np.arange(len(moves.rows))
-    out[rows, moves.rows[:, 0]] = moves.rows[:, 1]
-    out[rows, moves.rows[:, 2]] = moves.rows[:, 3]
+def _apply(x: Index, move: Index) -> Index:
+    """x with a move (issue, level, issue, level) applied."""
+    out = x.copy()
+    out[move[0]] = move[1]
+    out[move[2]] = move[3]
     return out
 
 
 @dataclass(frozen=True, eq=False)
 class Moves:
-    """A set of moves: rows (issue, level, issue, level), and for indexing a mesh's table
-    flattened to (A, K·L), each row's first and second change as issue · L + level, and 1
-    where the second change is another issue's, 0 where it repeats the first (counted once)."""
+    """A set of moves: rows (issue, level, issue, level), the first `singles` of them changing
+    one issue (both halves the same), the rest two. For indexing a mesh's table flattened to
+    (A, K·L): each row's first change as issue · L + level (`first`), and each two-issue row's
+    second change (`second`)."""
 
     rows: Index
     first: Index
-    then: Index
-    second: Array
+    second: Index
+    singles: int
+    levels: int  # L, the mesh's levels per issue
+    _settings: dict[tuple[int, ...], Index] = field(default_factory=dict)
+
+    def settings(self, issues: tuple[int, ...]) -> Index:
+        """Where each move leaves each of `issues`, as an index into a table (K, L + 1) of each
+        issue's levels followed by the level it is at now: (M, len(issues))."""
+        if issues not in self._settings:
+            width = self.levels + 1
+            at = np.array(issues)
+            out = np.repeat((at * width + width - 1)[None], len(self.rows), axis=0)
+            for half in (0, 2):  # the second change wins, as in `_apply`
+                hit = self.rows[:, half, None] == at[None]
+                out = np.where(hit, at[None] * width + self.rows[:, half + 1, None], out)
+            out.flags.writeable = False
+            self._settings[issues] = out
+        return self._settings[issues]
 
 
 @lru_cache(maxsize=256)
@@ -219,6 +254,7 @@ def _moves(counts: tuple[int, ...], pairs: bool) -> Moves:
     includes every single change and no change), on a mesh of these counts."""
     open_ = [k for k, n in enumerate(counts) if n > 1]
     rows = [(k, level, k, level) for k in open_ for level in range(counts[k])]
+    singles = len(rows)
     if pairs:
         rows += [
             (k, a, j, b)
@@ -229,8 +265,8 @@ def _moves(counts: tuple[int, ...], pairs: bool) -> Moves:
         ]
     out = np.array(rows, dtype=np.int64).reshape(-1, 4)
     levels = max(counts)
-    second = np.where(out[:, 0] != out[:, 2], 1.0, 0.0)
-    moves = Moves(out, out[:, 0] * levels + out[:, 1], out[:, 2] * levels + out[:, 3], second)
-    for a in (moves.rows, moves.first, moves.then, moves.second):
+    first, second = out[:, 0] * levels + out[:, 1], (out[:, 2] * levels + out[:, 3])[singles:]
+    moves = Moves(out, first, second, singles, levels)
+    for a in (moves.rows, moves.first, moves.second):
         a.flags.writeable = False
     return moves
