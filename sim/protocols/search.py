@@ -68,23 +68,30 @@ class Mesh:
         that the minimum over actors and each actor's row are contiguous."""
         here = self.table[:, self._issues, x]  # (A, K)
         gain = (self.table - here[:, :, None]).reshape(len(here), -1)  # (A, K·L)
-        u = gain[:, moves.first]
-        u[:, moves.singles :] += gain[:, moves.second]
+        u = gain.take(moves.first, axis=1)  # C-ordered, unlike gain[:, moves.first]
+        u[:, moves.singles :] += gain.take(moves.second, axis=1)
         linked = self._linkage(self.values(x[None]))
         u += np.reshape(here.sum(axis=1) + linked, (-1, 1))  # x's own, as `utilities` adds them
         if len(self.pairs):
-            u += (self._linkage(self._pair_values(x, moves)) - linked).T
+            # Each move's linked issues' values: a table of their levels, then x's own value.
+            levels = np.empty((len(x), self.points.shape[1] + 1))
+            levels[:, :-1] = self.points
+            levels[:, -1] = self.values(x[None])[0]
+            values = levels.ravel()[moves.settings(self._linked)]  # (linked issues, M)
+            a, b = self._pair_columns
+            u += self._by_actor(values[a] * values[b]) - np.reshape(linked, (-1, 1))
         return u
 
-    def _pair_values(self, x: Index, moves: Moves) -> Array:
-        """The values (M, K) of the packages x becomes by each move, on the linked issues only
-        (the other columns hold anything): what `_linkage` reads of them."""
-        levels = np.empty((len(x), self.points.shape[1] + 1))
-        levels[:, :-1] = self.points
-        levels[:, -1] = self.values(x[None])[0]  # past the last level: x's own value
-        out = np.empty((len(moves.first), len(x)))
-        out[:, list(self._linked)] = levels.ravel()[moves.settings(self._linked)]
-        return out
+    def _by_actor(self, products: Array) -> Array:
+        """The linkage terms (A, n) of pair products (P, n), exactly as `_linkage` sums them: by
+        a matrix product, which for one pair is the product with each actor's weight."""
+        if len(self.pairs) == 1:
+            return self._link.T * products
+        return (np.ascontiguousarray(products.T) @ self._link).T
+
+    @cached_property
+    def _pair_columns(self) -> Index:  # (2, P): each pair's issues' places in `_linked`
+        return np.searchsorted(self._linked, self.pairs.T)
 
     @cached_property
     def _linked(self) -> tuple[int, ...]:  # the issues some actor links
@@ -235,14 +242,13 @@ class Moves:
 
     def settings(self, issues: tuple[int, ...]) -> Index:
         """Where each move leaves each of `issues`, as an index into a table (K, L + 1) of each
-        issue's levels followed by the level it is at now: (M, len(issues))."""
+        issue's levels followed by the level it is at now: (len(issues), M)."""
         if issues not in self._settings:
             width = self.levels + 1
-            at = np.array(issues)
-            out = np.repeat((at * width + width - 1)[None], len(self.rows), axis=0)
+            at = np.array(issues)[:, None]
+            out = np.repeat(at * width + width - 1, len(self.rows), axis=1)
             for half in (0, 2):  # the second change wins, as in `_apply`
-                hit = self.rows[:, half, None] == at[None]
-                out = np.where(hit, at[None] * width + self.rows[:, half + 1, None], out)
+                out = np.where(self.rows[:, half] == at, at * width + self.rows[:, half + 1], out)
             out.flags.writeable = False
             self._settings[issues] = out
         return self._settings[issues]
