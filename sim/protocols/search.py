@@ -95,7 +95,7 @@ class Mesh:
 
     @cached_property
     def _linked(self) -> tuple[int, ...]:  # the issues some actor links
-        return tuple(np.unique(self.pairs).tolist())
+        return tuple(sorted(set(self.pairs.ravel().tolist())))
 
     @cached_property
     def _issues(self) -> Index:
@@ -159,29 +159,42 @@ def trade_off_search(m: Mesh, disagreement: Array, aspiration: float, start: Ind
     the best packages."""
     moves = _moves(m.counts, pairs=True)
     need = min(aspiration, float(m.utilities(start[None])[0, 0]))
-    supported = np.unique(_supported(m), axis=0)
+    supported = np.array(sorted(set(map(tuple, _supported(m).tolist()))))  # as np.unique(axis=0)
     u = m.utilities(supported)
     score = np.where(u[:, 0] >= need - 1e-12, _worst(u.T, disagreement), -math.inf)
     order = np.argsort(-score, kind="stable")[:_STARTS]
     starts = [start, *supported[order[np.isfinite(score[order])]]]
-    ends = np.array([_climb(m, disagreement, need, x, moves) for x in starts])
+    steps: dict[bytes, tuple[int, float, Array]] = {}
+    ends = np.array([_climb(m, disagreement, need, x, moves, steps) for x in starts])
     u = m.utilities(ends)
     return ends[strategies.choose_offer(u[:, 0], need, _worst(u.T, disagreement))]
 
 
-def _climb(m: Mesh, disagreement: Array, need: float, x: Index, moves: Moves) -> Index:
-    """Steepest ascent from x by `moves` (see `trade_off_search`)."""
+def _climb(
+    m: Mesh,
+    disagreement: Array,
+    need: float,
+    x: Index,
+    moves: Moves,
+    steps: dict[bytes, tuple[int, float, Array]],
+) -> Index:
+    """Steepest ascent from x by `moves` (see `trade_off_search`). `steps` holds, for each
+    package a climb of the same search has been at, the move it picks there, that move's
+    worst-off margin and its utilities (A,): they do not depend on the path to the package, and
+    climbs from different starts often meet."""
     u = m.utilities(x[None])[0]
     now = _worst(u[:, None], disagreement)[0]
     for _ in range(_STEPS):
-        cand = m.neighbours(x, moves)
-        worst = _worst(cand, disagreement)
-        pick = strategies.choose_offer(cand[0], need, worst)
-        if not (
-            worst[pick] > now + 1e-9 or (worst[pick] >= now - 1e-9 and cand[0, pick] > u[0] + 1e-12)
-        ):
+        key = x.tobytes()
+        if key not in steps:
+            cand = m.neighbours(x, moves)
+            worst = _worst(cand, disagreement)
+            pick = strategies.choose_offer(cand[0], need, worst)
+            steps[key] = pick, worst[pick], cand[:, pick].copy()
+        pick, margin, then = steps[key]
+        if not (margin > now + 1e-9 or (margin >= now - 1e-9 and then[0] > u[0] + 1e-12)):
             break
-        x, u, now = _apply(x, moves.rows[pick]), cand[:, pick], worst[pick]
+        x, u, now = _apply(x, moves.rows[pick]), then, margin
     return x
 
 
