@@ -280,8 +280,13 @@ class BargainingModel(mesa.Model):
         return self._tables["true"]
 
     def utility_of(self, package: np.ndarray, i: int) -> float:
-        """Actor i's true utility of one package."""
-        return float(self.utilities(package[None, :], self.ideal, self.salience)[0, i])
+        """Actor i's true utility of one package (every actor's at once, kept until an issue
+        closes or an event fires: a proposal off the table's rows is read for each judge)."""
+        key = ("utility", package.tobytes())
+        if key not in self._tables:
+            u = self.utilities(package[None, :], self.ideal, self.salience)[0]
+            self._tables[key] = u.tolist()
+        return self._tables[key][i]
 
     def best_utility(self, i: int) -> float:
         """The most actor i can get from any package, given what is already closed (beyond the
