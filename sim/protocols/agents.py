@@ -114,7 +114,8 @@ class Negotiator(mesa.Agent):
         worth at least `sure`: the proposal must clear its threshold and the settlement its floor.
         The answer is yes with probability σ(λ·m) on the smaller margin m (exact when λ = ∞), one
         uniform draw per round. The proposer judges only the settlement, and exactly: the
-        proposal is its own. `settlement`: the issues that would close (for the record)."""
+        proposal is its own. `settlement`: the issues that would close (for the record; kept, not
+        copied)."""
         m = self.bargaining
         floor = self.floor(t, completes)
         if proposer:
@@ -134,7 +135,7 @@ class Negotiator(mesa.Agent):
             float(offer),
             threshold,
             p=float(p),
-            settlement=[] if settlement is None else list(settlement),
+            settlement=[] if settlement is None else settlement,
             sure=float(sure),
             floor=float(floor),
         )

@@ -25,6 +25,9 @@ from sim.protocols.references import distance, references
 from sim.record import IssueOutcome, Offer, RunRecord
 from sim.scenario.models import Scenario
 
+_STATES = 64  # closed states whose tables the scenario's runs share (`BargainingModel._state`)
+_SETTLEMENTS = 1024  # settlements' sure utilities kept with a state
+
 
 class BargainingModel(mesa.Model):
     """Multilateral alternating offers over packages, with events, reversion and partial deals."""
@@ -123,11 +126,27 @@ class BargainingModel(mesa.Model):
         if parameters:
             self._full.clear()
 
+    def _state(self) -> dict[Any, Any]:
+        """Tables that depend only on what is closed, at which values, and on the parameters
+        events may change (the current grid's rows, the true utilities over it, each actor's best
+        utility, settlements' sure utilities): kept where `_by_parameters` keeps its tables, so
+        runs of the scenario share them until an event fires, for up to `_STATES` states."""
+        if "state" not in self._tables:
+            states = self._by_parameters.setdefault("states", {})
+            key = self.closed.tobytes()
+            if key not in states:
+                if len(states) >= _STATES:  # bounded: memory stays flat across runs
+                    states.clear()
+                states[key] = {}
+            self._tables["state"] = states[key]
+        return self._tables["state"]
+
     def _rows(self) -> np.ndarray | slice | None:
         """Rows of the full grid that make up the current grid, when every closed value is a
         grid level (then tables are sliced, not recomputed; all of them, as a slice, while
         nothing is closed); None otherwise."""
-        if "rows" not in self._tables:
+        state = self._state()
+        if "rows" not in state:
             closed = ~np.isnan(self.closed)
             steps = [self.closed[k] * (self.levels[k] - 1) for k in np.flatnonzero(closed)]
             on_grid = all(abs(x - round(x)) < 1e-9 for x in steps)
@@ -138,8 +157,8 @@ class BargainingModel(mesa.Model):
                 digits = grid_digits(self.base)
                 wanted = np.rint(np.array(steps)).astype(digits.dtype)
                 rows = np.flatnonzero((digits[:, closed] == wanted).all(axis=1))
-            self._tables["rows"] = rows
-        return self._tables["rows"]
+            state["rows"] = rows
+        return state["rows"]
 
     @property
     def grid(self) -> np.ndarray:
@@ -275,9 +294,10 @@ class BargainingModel(mesa.Model):
 
     def true_utilities(self) -> np.ndarray:
         """Every actor's true utility of every grid package: (n, A)."""
-        if "true" not in self._tables:
-            self._tables["true"] = self._grid_table(None)
-        return self._tables["true"]
+        state = self._state()
+        if "true" not in state:
+            state["true"] = self._grid_table(None)
+        return state["true"]
 
     def utility_of(self, package: np.ndarray, i: int) -> float:
         """Actor i's true utility of one package (every actor's at once, kept until an issue
@@ -291,14 +311,15 @@ class BargainingModel(mesa.Model):
     def best_utility(self, i: int) -> float:
         """The most actor i can get from any package, given what is already closed (beyond the
         exhaustive search, its best package as `search.best_package` finds it)."""
-        if "best" not in self._tables:
+        state = self._state()
+        if "best" not in state:
             if self.exhaustive:
-                self._tables["best"] = self.true_utilities().max(axis=0).tolist()
+                state["best"] = self.true_utilities().max(axis=0).tolist()
             else:
                 mesh = self._mesh(None)
                 best = np.array([search.best_package(mesh, i) for i in range(len(self.ideal))])
-                self._tables["best"] = np.diagonal(mesh.utilities(best)).tolist()
-        return self._tables["best"][i]
+                state["best"] = np.diagonal(mesh.utilities(best)).tolist()
+        return state["best"][i]
 
     def reversion_package(self) -> np.ndarray:
         """What holds if nothing more is agreed: closed issues as closed, open ones reverted."""
@@ -601,9 +622,17 @@ class BargainingModel(mesa.Model):
         return store[key]
 
     def _sure(self, package: np.ndarray, settled: list[int], judges: list[int]) -> dict[int, float]:
-        """`settlement_utilities` by judge."""
-        values = self.settlement_utilities(package, settled, judges)
-        return {j: float(v) for j, v in zip(judges, values, strict=True)}
+        """`settlement_utilities` by judge (runs meet the same settlements again and again: kept
+        with the state, up to `_SETTLEMENTS` of them)."""
+        state = self._state()
+        key = ("sure", package.tobytes(), tuple(settled), tuple(judges))
+        if key not in state:
+            if len(state) >= _SETTLEMENTS:
+                for old in [k for k in state if isinstance(k, tuple)]:
+                    del state[old]
+            values = self.settlement_utilities(package, settled, judges)
+            state[key] = {j: float(v) for j, v in zip(judges, values, strict=True)}
+        return state[key]
 
     def _settle(
         self, proposer: int, package: np.ndarray, row: int | None
@@ -625,17 +654,15 @@ class BargainingModel(mesa.Model):
             for j in [*responders, proposer]
         }
         for j in responders:
-            if self.negotiators[j].walks_out():
+            if j in self._walkers():
                 answers[j] = Answer(False, self.best_utility(j), float(self.outside[j]), True)
                 for k in self.open_issues():
                     if self.veto[k, j]:
                         self.close(k, self.reversion[k], agreed=False)
                         closed.append(self.issue_keys[k])
                 self.breakdown = self.breakdown or f"walkout:{self.actor_keys[j]}"
-        open_ = set(self.open_issues())
+        open_, holds, stake = self._holdings()
         settled = set(open_)
-        holds = {j: self.vetoes[j] & open_ for j in [*responders, proposer]}
-        stake = {j: self.stakes[j] & open_ for j in [*responders, proposer]}
         judges = [j for j in responders if j not in answers]
         if stake[proposer]:
             judges.append(proposer)
@@ -682,6 +709,24 @@ class BargainingModel(mesa.Model):
         if settled:
             self.last_proposer = self.actor_keys[proposer]
         return answers, own, closed
+
+    def _walkers(self) -> list[int]:
+        """The actors who would walk out now (`Negotiator.walks_out`)."""
+        state = self._state()
+        if "walkers" not in state:
+            state["walkers"] = [n.index for n in self.negotiators if n.walks_out()]
+        return state["walkers"]
+
+    def _holdings(self) -> tuple[set[int], list[frozenset[int]], list[frozenset[int]]]:
+        """The open issues, and by actor the open issues it vetoes and those it is asked on."""
+        if "holdings" not in self._tables:
+            open_ = set(self.open_issues())
+            self._tables["holdings"] = (
+                open_,
+                [v & open_ for v in self.vetoes],
+                [v & open_ for v in self.stakes],
+            )
+        return self._tables["holdings"]
 
     def _finish(self) -> None:
         """At the deadline every open issue takes its reversion point."""
