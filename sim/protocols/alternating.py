@@ -25,8 +25,10 @@ from sim.protocols.references import distance, references
 from sim.record import IssueOutcome, Offer, RunRecord
 from sim.scenario.models import Scenario
 
-_STATES = 64  # closed states whose tables the scenario's runs share (`BargainingModel._state`)
-_SETTLEMENTS = 1024  # settlements' sure utilities kept with a state
+# What the runs of a scenario share beyond its arrays, bounded so memory stays flat across runs:
+# the tables of up to 64 closed states, within about 8 MB (a state's grid is at most a level's
+# share of the full grid), and the sure utilities of up to 512 settlements.
+_STATES, _STATE_BYTES, _SETTLEMENTS = 64, 8 * 2**20, 512
 
 
 class BargainingModel(mesa.Model):
@@ -129,13 +131,15 @@ class BargainingModel(mesa.Model):
     def _state(self) -> dict[Any, Any]:
         """Tables that depend only on what is closed, at which values, and on the parameters
         events may change (the current grid's rows, the true utilities over it, each actor's best
-        utility, settlements' sure utilities): kept where `_by_parameters` keeps its tables, so
-        runs of the scenario share them until an event fires, for up to `_STATES` states."""
+        utility, who walks out): kept where `_by_parameters` keeps its tables, so
+        runs of the scenario share them until an event fires (bounded: `_STATES`)."""
         if "state" not in self._tables:
             states = self._by_parameters.setdefault("states", {})
             key = self.closed.tobytes()
             if key not in states:
-                if len(states) >= _STATES:  # bounded: memory stays flat across runs
+                full = self.base["packages"] * (len(self.actor_keys) + 1) * 8  # rows, true table
+                share = full // min(self.levels)
+                if len(states) >= min(_STATES, max(1, _STATE_BYTES // share)):
                     states.clear()
                 states[key] = {}
             self._tables["state"] = states[key]
@@ -622,17 +626,16 @@ class BargainingModel(mesa.Model):
         return store[key]
 
     def _sure(self, package: np.ndarray, settled: list[int], judges: list[int]) -> dict[int, float]:
-        """`settlement_utilities` by judge (runs meet the same settlements again and again: kept
-        with the state, up to `_SETTLEMENTS` of them)."""
-        state = self._state()
-        key = ("sure", package.tobytes(), tuple(settled), tuple(judges))
-        if key not in state:
-            if len(state) >= _SETTLEMENTS:
-                for old in [k for k in state if isinstance(k, tuple)]:
-                    del state[old]
+        """`settlement_utilities` by judge. Runs meet the same settlements again and again: kept
+        where `_by_parameters` keeps its tables (bounded: `_SETTLEMENTS`)."""
+        kept = self._by_parameters.setdefault("settlements", {})
+        key = (self.closed.tobytes(), package.tobytes(), tuple(settled), tuple(judges))
+        if key not in kept:
+            if len(kept) >= _SETTLEMENTS:
+                kept.clear()
             values = self.settlement_utilities(package, settled, judges)
-            state[key] = {j: float(v) for j, v in zip(judges, values, strict=True)}
-        return state[key]
+            kept[key] = {j: float(v) for j, v in zip(judges, values, strict=True)}
+        return kept[key]
 
     def _settle(
         self, proposer: int, package: np.ndarray, row: int | None
