@@ -131,3 +131,25 @@ def test_an_observer_without_noise_sees_the_true_tables() -> None:
     np.testing.assert_array_equal(m._grid_table(syria), m._grid_table(None))
     seen = m._seen_full()[:, syria]  # what the batched per-observer table holds for it
     np.testing.assert_allclose(seen, m.true_utilities(), atol=1e-12)
+
+
+def test_runs_share_state_tables_without_changing_any_record(monkeypatch) -> None:
+    """What runs of a scenario share (the tables of each closed state, settlements' sure
+    utilities) is a pure function of that state: a run's record is the same whichever runs came
+    before it and however small the shared store, which stays within its bounds."""
+    from sim.protocols import alternating
+
+    def records(seeds: list[int]) -> tuple[dict[int, dict], dict]:
+        spec = load_scenario(BASELINE)  # a fresh scenario: nothing shared yet
+        out = {s: BargainingModel(spec, rng=s, trajectory=True).run().to_dict() for s in seeds}
+        return out, alternating.scenario_arrays(spec)["by_parameters"]
+
+    seeds = list(range(24))
+    alone = {s: records([s])[0][s] for s in seeds[:6]}  # each run the scenario's first
+    forward, _ = records(seeds)
+    monkeypatch.setattr(alternating, "_STATES", 2)
+    monkeypatch.setattr(alternating, "_SETTLEMENTS", 3)
+    backward, shared = records(seeds[::-1])
+    assert all(forward[s] == alone[s] for s in alone)
+    assert forward == backward
+    assert 0 < len(shared["states"]) <= 2 and 0 < len(shared["settlements"]) <= 3
