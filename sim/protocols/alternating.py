@@ -26,9 +26,9 @@ from sim.record import IssueOutcome, Offer, RunRecord
 from sim.scenario.models import Scenario
 
 # What the runs of a scenario share beyond its arrays, bounded so memory stays flat across runs:
-# the tables of up to 64 closed states, within about 8 MB (a state's grid is at most a level's
+# the tables of up to 64 closed states, within about 2 MB (a state's grid is at most a level's
 # share of the full grid), and the sure utilities of up to 512 settlements.
-_STATES, _STATE_BYTES, _SETTLEMENTS = 64, 8 * 2**20, 512
+_STATES, _STATE_BYTES, _SETTLEMENTS = 64, 2 * 2**20, 512
 
 
 class BargainingModel(mesa.Model):
