@@ -20,6 +20,7 @@ _ARRAYS = {
     "ideal": "ideal",
     "salience": "salience",
 }
+_SEEN = ("ideal", "salience")  # what observers' perceived utilities depend on
 _BOUNDS = {
     "ideal": (0.0, 1.0),
     "patience": (1e-9, 1.0),
@@ -85,9 +86,9 @@ class EventBook:
                 event.round == t if event.hazard is None else self.model.rng.random() < event.hazard
             )
             if due:
-                entry = {"round": t, "name": event.name, **self.apply(e)}
                 self.pending.remove(e)
-                self.order.append(e)
+                self.order.append(e)  # first: the model keys what it shares by the events fired
+                entry = {"round": t, "name": event.name, **self.apply(e)}
                 self.fired.append(entry)
                 fired.append(entry)
         return fired
@@ -106,7 +107,7 @@ class EventBook:
             if np.isnan(m.closed[k]):
                 m.close(k, self.spec.issues[issue].value_of(value), agreed=False)
                 closed[issue] = value
-        m.invalidate(parameters=True)
+        m.after_event({m.actor_keys.index(e.actor) for e in event.effects if e.parameter in _SEEN})
         return {"changes": changes, "closed": closed}
 
 

@@ -142,7 +142,7 @@ def test_runs_share_state_tables_without_changing_any_record(monkeypatch) -> Non
     def records(seeds: list[int]) -> tuple[dict[int, dict], dict]:
         spec = load_scenario(BASELINE)  # a fresh scenario: nothing shared yet
         out = {s: BargainingModel(spec, rng=s, trajectory=True).run().to_dict() for s in seeds}
-        return out, alternating.scenario_arrays(spec)["by_parameters"]
+        return out, alternating.scenario_arrays(spec)
 
     seeds = list(range(24))
     alone = {s: records([s])[0][s] for s in seeds[:6]}  # each run the scenario's first

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -26,9 +27,10 @@ from sim.record import IssueOutcome, Offer, RunRecord
 from sim.scenario.models import Scenario
 
 # What the runs of a scenario share beyond its arrays, bounded so memory stays flat across runs:
-# the tables of up to 64 closed states, within about 2 MB (a state's grid is at most a level's
-# share of the full grid), and the sure utilities of up to 512 settlements.
-_STATES, _STATE_BYTES, _SETTLEMENTS = 64, 2 * 2**20, 512
+# the tables of up to 128 closed states, within about 2 MB (a state's grid is at most a level's
+# share of the full grid), the sure utilities of up to 1,024 settlements (each store keeps those
+# used last), and the small tables of up to 16 sequences of fired events.
+_STATES, _STATE_BYTES, _SETTLEMENTS, _SEQUENCES = 128, 2 * 2**20, 1024, 16
 
 
 class BargainingModel(mesa.Model):
@@ -84,9 +86,7 @@ class BargainingModel(mesa.Model):
         self.trajectory: list[Offer] = []
         self._tables: dict[Any, Any] = {}  # depends on what is closed and on parameters
         self._full: dict[Any, Any] = {}  # depend on parameters and this run's perceptions only
-        # Tables that depend on the parameters events may change and on nothing else: kept with the
-        # scenario's arrays (its runs share them) until an event fires, then with this run's.
-        self._by_parameters: dict[Any, Any] = self.base.setdefault("by_parameters", {})
+        self._by_parameters = self._shared()
 
     @property
     def full_grid(self) -> np.ndarray:
@@ -119,30 +119,44 @@ class BargainingModel(mesa.Model):
         for name in PARAMETERS:
             if getattr(self, name) is self.base[name]:
                 setattr(self, name, self.base[name].copy())
-        self._by_parameters = self._full
+
+    def _shared(self) -> dict[Any, Any]:
+        """Tables that depend on the parameters events may change and on nothing else (saliences
+        normalised, scalars, the judges' preferences), kept with the scenario's arrays: runs
+        that saw the same events in the same order hold the same parameters (effects are
+        deterministic), so they share them (bounded: `_SEQUENCES`)."""
+        store = self.base.setdefault("by_parameters", {})
+        return _recall(store, tuple(self.events.order), _SEQUENCES, dict)
 
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
-        """Forget cached tables after an issue closed (or, with `parameters`, an event fired)."""
+        """Forget cached tables after an issue closed (or, with `parameters`, every table of the
+        run: it has finished)."""
         self._tables.clear()
         if parameters:
             self._full.clear()
 
+    def after_event(self, preferences: set[int]) -> None:
+        """Forget the tables an event's effects make stale. Of the observers' table only the
+        columns of the actors whose ideal points or saliences changed (`preferences`) are
+        recomputed, when it is next read; nothing else in it depends on them."""
+        seen = self._full.get("seen")
+        self.invalidate(parameters=True)
+        self._by_parameters = self._shared()
+        if seen is not None:
+            self._full["stale"] = (seen, sorted(preferences))
+
     def _state(self) -> dict[Any, Any]:
         """Tables that depend only on what is closed, at which values, and on the parameters
         events may change (the current grid's rows, the true utilities over it, each actor's best
-        utility, who walks out): kept where `_by_parameters` keeps its tables, so
-        runs of the scenario share them until an event fires (bounded: `_STATES`)."""
+        utility, who walks out): kept with the scenario's arrays, so runs that reach the same
+        state after the same events share them (bounded: `_STATES`, `_STATE_BYTES`)."""
         if "state" not in self._tables:
-            states = self._by_parameters.setdefault("states", {})
-            key = self.closed.tobytes()
-            if key not in states:
-                full = self.base["packages"] * (len(self.actor_keys) + 1) * 8  # rows, true table
-                share = full // min(self.levels)
-                if len(states) >= min(_STATES, max(1, _STATE_BYTES // share)):
-                    states.clear()
-                states[key] = {}
-            self._tables["state"] = states[key]
+            full = self.base["packages"] * (len(self.actor_keys) + 1) * 8  # rows, true table
+            limit = min(_STATES, max(1, _STATE_BYTES // (full // min(self.levels))))
+            key = (tuple(self.events.order), self.closed.tobytes())
+            states = self.base.setdefault("states", {})
+            self._tables["state"] = _recall(states, key, limit, dict)
         return self._tables["state"]
 
     def _rows(self) -> np.ndarray | slice | None:
@@ -184,17 +198,29 @@ class BargainingModel(mesa.Model):
             n_a, n_k = self.ideal.shape
             ideal, weight, options = self._perceived_all()
             rho, gamma, link = self.base.get("seen_link") or self._seen_link()
-            seen = payoffs.grid_utilities(
-                self.levels,
-                ideal.reshape(-1, n_k),
-                weight.reshape(-1, n_k),
-                rho,
-                gamma,
-                self.full_grid,
-                {k: t.reshape(n_a * n_a, -1) for k, t in options.items()},
-                link,
-            )
-            self._full["seen"] = seen.reshape(len(self.full_grid), n_a, n_a)
+            seen, actors = self._full.pop("stale", (None, list(range(n_a))))
+            if seen is None or actors:
+                if seen is not None:  # after an event: only the columns of the actors it changed
+                    columns = (np.arange(n_a)[:, None] * n_a + actors).ravel()
+                    ideal, weight = ideal[:, actors], weight[:, actors]
+                    options = {k: t[:, actors] for k, t in options.items()}
+                    rho, gamma = rho[columns], gamma[columns]
+                    link = link if np.isscalar(link) else link[:, columns]
+                table = payoffs.grid_utilities(
+                    self.levels,
+                    ideal.reshape(-1, n_k),
+                    weight.reshape(-1, n_k),
+                    rho,
+                    gamma,
+                    self.full_grid,
+                    {k: t.reshape(len(rho), -1) for k, t in options.items()},
+                    link,
+                ).reshape(len(self.full_grid), n_a, len(actors))
+                if seen is None:
+                    seen = table
+                else:
+                    seen[:, :, actors] = table
+            self._full["seen"] = seen
         return self._full["seen"]
 
     def _seen_link(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
@@ -333,42 +359,35 @@ class BargainingModel(mesa.Model):
         """The reversion package's utility to every actor, true (`true`, a list) and as every
         observer perceives it (`seen`, observers × actors), and the disagreement payoffs from
         them (`d`, a list; `seen_d`), in one batched computation until an issue closes or an
-        event fires. Linkage is the same for every observer, so it is computed once."""
+        event fires. An actor sees itself truly, so the true utilities are the diagonal; linkage
+        is the same for every observer, so it is computed once."""
         if "rev" not in self._tables:
-            n_a = len(self.actor_keys)
+            n_a, n_k = self.ideal.shape
             rev = self.reversion_package()[None, :]
-            ideal, weight, rho, options = self._viewers()
-            u = payoffs.utilities(rev, ideal, weight, rho, None, options).reshape(-1, n_a)
+            if self.base["noise"].any():
+                ideal, weight, options = self._perceived_all()
+                if "seen_rho" not in self.base:  # nothing changes ρ
+                    self.base["seen_rho"] = np.tile(self.rho, n_a)
+                u = payoffs.utilities(
+                    rev,
+                    ideal.reshape(-1, n_k),
+                    weight.reshape(-1, n_k),
+                    self.base["seen_rho"],
+                    None,
+                    {k: t.reshape(n_a * n_a, -1) for k, t in options.items()},
+                ).reshape(n_a, n_a)
+            else:
+                u = payoffs.utilities(rev, self.ideal, self._weight(), self.rho, None, self.options)
             if self.base["linked"]:
                 u += payoffs.linkage(rev, self.gamma)
-            seen = u[1:] if len(u) > 1 else np.broadcast_to(u[0], (n_a, n_a))
+            true = np.diagonal(u) if len(u) > 1 else u[0]
+            seen = u if len(u) > 1 else np.broadcast_to(u[0], (n_a, n_a))
             self._tables["rev"] = {
-                "true": u[0].tolist(),
-                "d": payoffs.disagreement_payoffs(u[0], self.outside).tolist(),
+                "true": true.tolist(),
+                "d": payoffs.disagreement_payoffs(true, self.outside).tolist(),
                 "seen_d": payoffs.disagreement_payoffs(seen, self.outside[None]),
             }
         return self._tables["rev"]
-
-    def _viewers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, payoffs.Options]:
-        """Ideal points, normalised saliences, ρ and option tables of every actor as it is, then
-        (with perception noise) as every observer sees it: rows (1 + observers) × actors, until
-        an event changes a parameter."""
-        if "viewers" not in self._full:
-            n_a, n_k = self.ideal.shape
-            ideal, weight, rho, options = self.ideal, self._weight(), self.rho, self.options
-            if self.base["noise"].any():
-                seen_ideal, seen_weight, seen_options = self._perceived_all()
-                ideal = np.concatenate([ideal, seen_ideal.reshape(-1, n_k)])
-                weight = np.concatenate([weight, seen_weight.reshape(-1, n_k)])
-                if "viewer_rho" not in self.base:  # nothing changes ρ
-                    self.base["viewer_rho"] = np.tile(rho, n_a + 1)
-                rho = self.base["viewer_rho"]
-                options = {
-                    k: np.concatenate([t, seen_options[k].reshape(n_a * n_a, -1)])
-                    for k, t in options.items()
-                }
-            self._full["viewers"] = (ideal, weight, rho, options)
-        return self._full["viewers"]
 
     def reversion_utility(self, i: int) -> float:
         """Actor i's utility of the reversion package."""
@@ -627,15 +646,21 @@ class BargainingModel(mesa.Model):
 
     def _sure(self, package: np.ndarray, settled: list[int], judges: list[int]) -> dict[int, float]:
         """`settlement_utilities` by judge. Runs meet the same settlements again and again: kept
-        where `_by_parameters` keeps its tables (bounded: `_SETTLEMENTS`)."""
-        kept = self._by_parameters.setdefault("settlements", {})
-        key = (self.closed.tobytes(), package.tobytes(), tuple(settled), tuple(judges))
-        if key not in kept:
-            if len(kept) >= _SETTLEMENTS:
-                kept.clear()
+        with the scenario's arrays, by the events fired before (bounded: `_SETTLEMENTS`)."""
+        kept = self.base.setdefault("settlements", {})
+        key = (
+            tuple(self.events.order),
+            self.closed.tobytes(),
+            package.tobytes(),
+            tuple(settled),
+            tuple(judges),
+        )
+
+        def sure() -> dict[int, float]:
             values = self.settlement_utilities(package, settled, judges)
-            kept[key] = {j: float(v) for j, v in zip(judges, values, strict=True)}
-        return kept[key]
+            return {j: float(v) for j, v in zip(judges, values, strict=True)}
+
+        return _recall(kept, key, _SETTLEMENTS, sure)
 
     def _settle(
         self, proposer: int, package: np.ndarray, row: int | None
@@ -752,11 +777,24 @@ class BargainingModel(mesa.Model):
         self.invalidate(parameters=True)
         return record
 
+    def _outcome_utilities(self) -> np.ndarray:
+        """Every actor's true utility of the package as it stands: kept with the scenario's
+        arrays, by the events fired before (runs end at the same outcomes again and again;
+        bounded: `_SETTLEMENTS`)."""
+        key = (tuple(self.events.order), self.closed.tobytes())
+        outcomes = self.base.setdefault("outcomes", {})
+        return _recall(
+            outcomes,
+            key,
+            _SETTLEMENTS,
+            lambda: self.utilities(self.closed[None, :], self.ideal, self.salience)[0],
+        )
+
     def record(self, seed: int = 0) -> RunRecord:
         """The run record of MODEL.md §5. Each actor's payoff is its utility of the outcome or,
         when the run ends without full agreement, its outside option where that is higher."""
         outcome = self.closed.copy()
-        u = self.utilities(outcome[None, :], self.ideal, self.salience)[0]
+        u = self._outcome_utilities()
         settled = max(self.closed_round.values(), default=0)
         settle_t = self.deadline if self.breakdown == "deadline" else settled
         delta = self.patience
@@ -797,6 +835,18 @@ class BargainingModel(mesa.Model):
             references=refs,
             equilibrium_distance=distance(utilities, refs["equilibrium"]),
         )
+
+
+def _recall(store: dict[Any, Any], key: Any, limit: int, make: Callable[[], Any]) -> Any:
+    """`store[key]`, made on a miss; the store keeps the `limit` entries used last (a dict keeps
+    insertion order: a hit moves its entry to the end, a miss evicts the first)."""
+    if key in store:
+        store[key] = value = store.pop(key)
+        return value
+    while store and len(store) >= limit:
+        del store[next(iter(store))]
+    store[key] = value = make()
+    return value
 
 
 def _copied(data: Any) -> Any:
