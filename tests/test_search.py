@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -134,9 +135,10 @@ def test_an_observer_without_noise_sees_the_true_tables() -> None:
 
 
 def test_runs_share_state_tables_without_changing_any_record(monkeypatch) -> None:
-    """What runs of a scenario share (the tables of each closed state, settlements' sure
-    utilities) is a pure function of that state: a run's record is the same whichever runs came
-    before it and however small the shared store, which stays within its bounds."""
+    """What runs of a scenario share (the tables of each closed state after each sequence of
+    events, with the concession players' demands and thresholds; settlements' sure utilities;
+    outcomes' utilities) is a pure function of that state: a run's record is the same whichever
+    runs came before it and however small the shared stores, which stay within their bounds."""
     from sim.protocols import alternating
 
     def records(seeds: list[int]) -> tuple[dict[int, dict], dict]:
@@ -147,9 +149,48 @@ def test_runs_share_state_tables_without_changing_any_record(monkeypatch) -> Non
     seeds = list(range(24))
     alone = {s: records([s])[0][s] for s in seeds[:6]}  # each run the scenario's first
     forward, _ = records(seeds)
+    assert any(r["events"] for r in forward.values())  # runs that share tables after an event
     monkeypatch.setattr(alternating, "_STATES", 2)
     monkeypatch.setattr(alternating, "_SETTLEMENTS", 3)
+    monkeypatch.setattr(alternating, "_SEQUENCES", 1)
     backward, shared = records(seeds[::-1])
     assert all(forward[s] == alone[s] for s in alone)
     assert forward == backward
     assert 0 < len(shared["states"]) <= 2 and 0 < len(shared["settlements"]) <= 3
+    assert 0 < len(shared["outcomes"]) <= 3 and len(shared["by_parameters"]) == 1
+
+
+def test_after_an_event_the_observers_table_is_what_a_full_rebuild_gives() -> None:
+    """An event recomputes only the observers' columns of the actors whose ideal points or
+    saliences it changed (`BargainingModel.after_event`); the table must equal one built from
+    scratch with the new parameters, and the other columns must not move."""
+    data = yaml.safe_load(BASELINE.read_text())
+    data["events"] = [
+        {
+            "name": "shock",
+            "round": 2,
+            "effects": [
+                {
+                    "actor": "russia",
+                    "parameter": "salience",
+                    "issue": "russian_basing",
+                    "scale": 0.7,
+                },
+                {"actor": "turkey", "parameter": "ideal", "issue": "turkish_posture", "add": -0.3},
+                {"actor": "us", "parameter": "outside_option", "set": 0.4},
+            ],
+        }
+    ]
+    m = BargainingModel(Scenario.model_validate(data), rng=3, trajectory=False)
+    m.step()
+    before = m._seen_full().copy()
+    while m.round <= 2:
+        m.step()
+    assert m.events.order == [0]
+    updated = m._seen_full().copy()
+    del m._full["seen"]
+    np.testing.assert_array_equal(updated, m._seen_full())
+    changed = [m.actor_keys.index(a) for a in ("russia", "turkey")]
+    kept = [i for i in range(len(m.actor_keys)) if i not in changed]
+    np.testing.assert_array_equal(updated[:, :, kept], before[:, :, kept])
+    assert all((updated[:, :, i] != before[:, :, i]).any() for i in changed)

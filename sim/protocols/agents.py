@@ -48,11 +48,18 @@ class Negotiator(mesa.Agent):
         self._threshold: tuple[int, float] | None = None  # this round's threshold
 
     def demand(self, t: int) -> float:
-        """The utility this actor aims for at round t, by its strategy."""
+        """The utility this actor aims for at round t, by its strategy. A concession player's
+        depends only on the state and the round, so the scenario's runs share it (with its
+        threshold, `threshold`)."""
         m, s = self.bargaining, self.strategy
-        u_max, u_res = m.best_utility(self.index), m.disagreement(self.index)
         if s.type == "concession":
-            return strategies.concession_aspiration(m.relative_time(t), u_max, u_res, s.e)
+            kept, key = m.state_tables(), ("demand", self.index, t)
+            if key not in kept:
+                u_max, u_res = m.best_utility(self.index), m.disagreement(self.index)
+                tau = m.relative_time(t)
+                kept[key] = strategies.concession_aspiration(tau, u_max, u_res, s.e)
+            return kept[key]  # type: ignore[no-any-return]
+        u_max, u_res = m.best_utility(self.index), m.disagreement(self.index)
         if s.type == "reciprocal":
             return u_max if self.aspiration is None else max(self.aspiration, u_res)
         return m.equilibrium_value(self.index, t)
@@ -76,6 +83,16 @@ class Negotiator(mesa.Agent):
         Faratin's reservation value, a concession or reciprocal player never accepts less. An
         equilibrium player counts the reversion discounted to the deadline, as backward induction
         does."""
+        m, i = self.bargaining, self.index
+        if self.strategy.type == "concession":
+            kept, key = m.state_tables(), ("threshold", i, t)
+            if key not in kept:
+                kept[key] = self._threshold_now(t)
+            return kept[key]  # type: ignore[no-any-return]
+        return self._threshold_now(t)
+
+    def _threshold_now(self, t: int) -> float:
+        """`threshold`, computed."""
         m, i = self.bargaining, self.index
         scalars = m.scalars()
         outside, delta = scalars["outside"][i], scalars["patience"][i]

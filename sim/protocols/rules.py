@@ -69,8 +69,11 @@ def compile_rules(spec: Scenario) -> list[IssueRule]:
 def carries(rule: IssueRule, accept: np.ndarray | list[bool]) -> bool:
     """Whether the acceptors (`accept`, (A,) bool) carry the issue: every required actor among
     them and, under a qualified majority, enough weight and enough voters."""
-    if not rule.majority:  # per index: the run asks this for every issue after every answer
-        return all(accept[j] for j in rule.veto_players)
+    if not rule.majority:  # asked for every issue after every answer: a plain loop, 3x all(...)
+        for j in rule.veto_players:  # noqa: SIM110
+            if not accept[j]:
+                return False
+        return True
     accept = np.asarray(accept, dtype=bool)
     if not accept[rule.required].all():
         return False
