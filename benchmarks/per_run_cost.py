@@ -5,9 +5,12 @@
      of random scenarios (4–6 actors, 5 issues, enumerated; 4 actors, 8 issues, searched), before
      and now: how many are the same.
   2. Baseline runs/s on one core (CPU time), two ways: before and now each in its own fresh
-     process, in turn, `--pairs` times; and both loaded in one process (each `sim` package under
-     its own name in turn), timed in alternating blocks of 20 runs on the same seeds, which
-     shares every moment's load between them. The median ratio now / before (target: 2).
+     process, `--pairs` times, the two processes of a pair side by side, each pinned to its own
+     core and the cores swapped every pair (run in turn where fewer than 2 cores are available):
+     a shared machine's speed drifts by a third from one minute to the next, and side by side
+     both see the same minutes; and both loaded in one process (each `sim` package under its own
+     name in turn), timed in alternating blocks of 20 runs on the same seeds, which shares every
+     moment's load between them. The median ratio now / before (target: 2).
   3. ms of CPU a run of the 10-issue, 8-actor random scenario (the scaling table's), before and
      now; with the load average when measured (the machine is shared: only ratios carry over).
 
@@ -21,12 +24,15 @@ from its own directory; the random scenarios are `search_scaling.scenario`'s.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from search_scaling import ROOT, before_tree, run_in, scenario
 
@@ -114,13 +120,21 @@ print(json.dumps(times))
 
 def rates(before: Path, runs: int, pairs: int) -> None:
     big = json.dumps(scenario(8, 10, seed=10 * 100 + 8))
-    print(f"2. baseline runs/s on one core (CPU time, {runs} runs, {pairs} pairs in turn)")
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    how = "side by side on two cores" if len(cores) == 2 else "in turn"
+    print(f"2. baseline runs/s on one core (CPU time, {runs} runs, {pairs} pairs {how})")
     got: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
     loads = []
-    for _ in range(pairs):
+    args = (str(ROOT), str(runs), big)
+    for p in range(pairs):
         loads.append(os.getloadavg()[0])
-        for label, tree in (("before", before), ("now", ROOT)):
-            got[label].append(run_in(tree, RATE_SNIPPET, str(ROOT), str(runs), big))
+        if len(cores) == 2:
+            first, second = cores if p % 2 == 0 else cores[::-1]
+            pair = side_by_side([(before, first), (ROOT, second)], RATE_SNIPPET, *args)
+        else:
+            pair = [run_in(tree, RATE_SNIPPET, *args) for tree in (before, ROOT)]
+        for label, result in zip(("before", "now"), pair, strict=True):
+            got[label].append(result)
     rate = {k: [g["rate"] for g in v] for k, v in got.items()}
     ratios = [n / b for n, b in zip(rate["now"], rate["before"], strict=True)]
     for label in ("before", "now"):
@@ -150,6 +164,28 @@ def rates(before: Path, runs: int, pairs: int) -> None:
         f"now ({large['before'] / large['now']:.2f}x); load average 1 min at the pairs: "
         f"{', '.join(f'{x:.1f}' for x in loads)}"
     )
+
+
+def side_by_side(jobs: list[tuple[Path, int]], snippet: str, *args: str) -> list[dict[str, Any]]:
+    """`run_in` for each (tree, core) at once, each process pinned to its core."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", snippet, *args],
+            cwd=tree,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=functools.partial(os.sched_setaffinity, 0, {core}),
+        )
+        for tree, core in jobs
+    ]
+    results = []
+    for (tree, _), proc in zip(jobs, procs, strict=True):
+        out, err = proc.communicate()
+        if proc.returncode:
+            sys.exit(f"the snippet failed in {tree}:\n{err}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
 
 
 def identity(before: Path, seeds: int) -> None:
