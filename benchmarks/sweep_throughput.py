@@ -3,7 +3,10 @@
 Prints runs per second for each way of running the same runs of the baseline scenario, and their
 ratios against baselines measured in this same invocation:
   - direct loop in this process (the floor for orchestration overhead),
-  - negsim sweep, serial executor and process pool with 1 worker (overhead against the loop),
+  - negsim sweep, serial executor (overhead against the loop: the two timed in turn, loop,
+    sweep, sweep, loop, over half the runs each, so a machine whose speed drifts weighs on
+    both alike; the libraries the store and the summary import are imported first, their
+    one-time cost printed apart), and process pool with 1 worker,
   - negsim sweep with 2 workers (speed-up from 1 to 2 workers),
   - mesa.batch_run with the same number of processes on the same model class,
 and the peak memory (the whole process tree's resident set, sampled) of a large sweep.
@@ -15,6 +18,7 @@ and the peak memory (the whole process tree's resident set, sampled) of a large 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import subprocess
 import sys
@@ -56,12 +60,15 @@ def timed(label: str, runs: int, fn: Any) -> float:
     return rate
 
 
-def direct_loop(spec: SweepSpec) -> None:
-    """Every run of the sweep in a plain loop: no chunks, no processes, no store."""
+def direct_loop(spec: SweepSpec, scenarios: dict[int, Any]) -> None:
+    """Every run of the sweep in a plain loop: no chunks, no processes, no store; each design
+    point's scenario built once (`scenarios`), as a sweep's worker keeps it."""
     from sim.sweep.seeds import run_seed
 
     for point in range(spec.n_points):
-        scenario = spec.scenario_at(point)
+        if point not in scenarios:
+            scenarios[point] = spec.scenario_at(point)
+        scenario = scenarios[point]
         for rep in range(spec.replications):
             run_once(scenario, run_seed(spec.seed, point, rep)).row()
 
@@ -168,13 +175,28 @@ def main() -> None:
         f"baseline scenario, {spec.n_points} points x {spec.replications} reps = {n:,} runs, "
         f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, Mesa {mesa.__version__}"
     )
-    loop = timed("direct loop (in process)", n, lambda: direct_loop(spec))
+    start = time.perf_counter()
+    for module in ("pandas", "pyarrow.parquet", "scipy.stats", "statsmodels.stats.proportion"):
+        importlib.import_module(module)
+
+    print(
+        f"  (one-time imports of the store's and the summary's libraries: "
+        f"{time.perf_counter() - start:.1f} s)"
+    )
+    half = resolve_sweep(ROOT / "scenarios" / "baseline.yaml", replications=spec.replications // 2)
+    seconds, scenarios = {"loop": 0.0, "serial": 0.0}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        serial = timed(
-            "negsim sweep, serial executor",
-            n,
-            lambda: run_sweep(spec, f"{tmp}/s", executor="serial", workers=1),
-        )
+        for i, way in enumerate(("loop", "serial", "serial", "loop")):
+            start = time.perf_counter()
+            if way == "loop":
+                direct_loop(half, scenarios)
+            else:
+                run_sweep(half, f"{tmp}/s{i}", executor="serial", workers=1)
+            seconds[way] += time.perf_counter() - start
+    loop, serial = (2 * half.n_runs / seconds[way] for way in ("loop", "serial"))
+    print(f"  {'direct loop (in process)':<44s} {loop:8.1f} runs/s")
+    print(f"  {'negsim sweep, serial executor':<44s} {serial:8.1f} runs/s")
+    with tempfile.TemporaryDirectory() as tmp:
         one = timed(
             "negsim sweep, process pool, 1 worker",
             n,
