@@ -366,7 +366,8 @@ class BargainingModel(mesa.Model):
         if "rev" not in self._tables:
             n_a, n_k = self.ideal.shape
             rev = self.reversion_package()[None, :]
-            if self.base["noise"].any():
+            noisy = bool(self.base["noise"].any())
+            if noisy:  # every observer's view of every actor: (observers, actors)
                 ideal, weight, options = self._perceived_all()
                 if "seen_rho" not in self.base:  # nothing changes ρ
                     self.base["seen_rho"] = np.tile(self.rho, n_a)
@@ -382,8 +383,8 @@ class BargainingModel(mesa.Model):
                 u = payoffs.utilities(rev, self.ideal, self._weight(), self.rho, None, self.options)
             if self.base["linked"]:
                 u += payoffs.linkage(rev, self.gamma)
-            true = np.diagonal(u) if len(u) > 1 else u[0]
-            seen = u if len(u) > 1 else np.broadcast_to(u[0], (n_a, n_a))
+            true = np.diagonal(u) if noisy else u[0]
+            seen = u if noisy else np.broadcast_to(u[0], (n_a, n_a))
             self._tables["rev"] = {
                 "true": true.tolist(),
                 "d": payoffs.disagreement_payoffs(true, self.outside).tolist(),
