@@ -350,4 +350,8 @@ def describe_difference(
     interval = f"[{number(lo, d)}, {number(hi, d)}]"
     if difference == 0:
         return f"{number(a, d)} vs {number(b, d)}, no difference {interval}"
-    return f"{number(a, d)} vs {number(b, d)}, difference {number(difference, d)} {interval}"
+    # One more decimal for a and b when their rounded values would not subtract to the rounded
+    # difference (0.615 vs 0.564 reads '0.62 vs 0.56, difference 0.05' at two).
+    shown = float(number(float(number(a, d)) - float(number(b, d)), d))
+    e = d if shown == float(number(difference, d)) else d + 1
+    return f"{number(a, e)} vs {number(b, e)}, difference {number(difference, d)} {interval}"

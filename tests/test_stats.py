@@ -411,6 +411,11 @@ def test_describe_proportion_and_difference() -> None:
     assert describe_difference(56 / 70, 48 / 80, d, lo, hi) == (
         "0.80 vs 0.60, difference 0.20 [0.05, 0.33]"
     )
+    # Rounded a and b must subtract to the rounded difference: 0.6154 − 0.5644 read as
+    # "0.62 vs 0.56, difference 0.05" until a and b took a decimal more.
+    assert describe_difference(0.6154, 0.5644, 0.051, 0.01, 0.09) == (
+        "0.615 vs 0.564, difference 0.05 [0.01, 0.09]"
+    )
 
 
 def test_numbers_never_print_negative_zero_and_digits_follow_the_interval() -> None:

@@ -85,7 +85,7 @@ class Discovery:
         lines = [
             f"box {i}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} "
             f"({b.k:,} of {b.n:,} runs inside show {self.description}; "
-            f"{b.k} of {self.box(0).k} such runs fall inside)"
+            f"{b.k:,} of {self.box(0).k:,} such runs fall inside)"
         ]
         if not b.restricted:
             lines.append("  no parameter is restricted: the whole swept space")

@@ -183,7 +183,7 @@ def pair_figure(runs: pd.DataFrame, spec: Scenario, params: list[str], where: st
     ax.set_xlabel(textwrap.fill(name(jx), 50))
     ax.set_ylabel(textwrap.fill(name(jy), 36))
     ask(fig, "Where, over the two parameters that matter most, is a full agreement reached?",
-        f"{where}: {len(pts)} design points; {NOTE}.")  # fmt: skip
+        f"{where}: {len(pts)} design points; {NOTE if len(params) > 2 else 'nothing else is swept'}.")  # fmt: skip
     return fig
 
 
