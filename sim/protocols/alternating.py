@@ -132,7 +132,7 @@ class BargainingModel(mesa.Model):
     # --- payoff tables (cached until an issue closes or an event fires) -----------------------
     def invalidate(self, parameters: bool = False) -> None:
         """Forget cached tables after an issue closed (or, with `parameters`, every table of the
-        run: it has finished)."""
+        run: it has finished, or an event changed its parameters, `after_event`)."""
         self._tables.clear()
         if parameters:
             self._full.clear()
@@ -786,12 +786,13 @@ class BargainingModel(mesa.Model):
         bounded: `_SETTLEMENTS`)."""
         key = (tuple(self.events.order), self.closed.tobytes())
         outcomes = self.base.setdefault("outcomes", {})
-        return _recall(
-            outcomes,
-            key,
-            _SETTLEMENTS,
-            lambda: self.utilities(self.closed[None, :], self.ideal, self.salience)[0],
-        )
+
+        def utilities() -> np.ndarray:
+            u = self.utilities(self.closed[None, :], self.ideal, self.salience)[0]
+            u.flags.writeable = False  # shared by the scenario's runs
+            return u
+
+        return _recall(outcomes, key, _SETTLEMENTS, utilities)  # type: ignore[no-any-return]
 
     def _references(self) -> dict[str, Any]:
         """A copy of the run's references (`references`: each record owns its own, the cached
